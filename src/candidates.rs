@@ -1,0 +1,488 @@
+//! Per-candidate attributes and eligibility (MODEL.md "Derived attributes" and
+//! "Eligibility"). Geometry goes in; plain numbers come out.
+
+use std::collections::BTreeMap;
+
+use geo::Coord;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::fibre::{Entry, Network};
+use crate::geodesy::{to_unit, Unit};
+use crate::index::{PointIndex, PolygonIndex};
+use crate::layers::Layers;
+use crate::scenario::Scenario;
+
+/// The eligibility rules, in the order MODEL.md lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Unavailable,
+    AreaBelowLandHa,
+    OutsidePriceZones,
+    InsideExclusion,
+    FibreAccessTooFar,
+    IxpRttTooHigh,
+    InsufficientHeadroom,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::Unavailable,
+        Rule::AreaBelowLandHa,
+        Rule::OutsidePriceZones,
+        Rule::InsideExclusion,
+        Rule::FibreAccessTooFar,
+        Rule::IxpRttTooHigh,
+        Rule::InsufficientHeadroom,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Unavailable => "unavailable",
+            Rule::AreaBelowLandHa => "area_below_land_ha",
+            Rule::OutsidePriceZones => "outside_price_zones",
+            Rule::InsideExclusion => "inside_exclusion",
+            Rule::FibreAccessTooFar => "fibre_access_too_far",
+            Rule::IxpRttTooHigh => "ixp_rtt_too_high",
+            Rule::InsufficientHeadroom => "insufficient_headroom",
+        }
+    }
+}
+
+/// A substation within reach of a candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridOption {
+    pub substation: usize,
+    pub km: f64,
+    pub cost_eur: f64,
+    /// What one line can carry: min(headroom, P), MW.
+    pub cap_mw: f64,
+}
+
+/// Everything the model needs to know about one candidate, and the report to show.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Index of the parcel in the land layer.
+    pub parcel: usize,
+    pub id: String,
+    pub location: Coord,
+    pub unit: Unit,
+    pub zone: Option<usize>,
+    pub price_eur_per_mwh: Option<f64>,
+    pub country: Option<String>,
+    pub cost_land_eur: f64,
+    pub cost_energy_eur: f64,
+    pub fibre: Option<Entry>,
+    pub cost_fibre_eur: f64,
+    pub rtt_to_ixp_ms: Option<f64>,
+    pub nearest_ixp: Option<usize>,
+    /// Substations within reach, nearest first, ties by substation index.
+    pub grid_options: Vec<GridOption>,
+    pub headroom_sum_mw: f64,
+    /// Every rule the candidate fails, in rule order.
+    pub failing: Vec<Rule>,
+}
+
+impl Candidate {
+    pub fn eligible(&self) -> bool {
+        self.failing.is_empty()
+    }
+
+    /// L + F + E (without capex or grid lines).
+    pub fn site_cost_eur(&self) -> f64 {
+        self.cost_land_eur + self.cost_fibre_eur + self.cost_energy_eur
+    }
+}
+
+/// A demand point as the model sees it.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    pub id: String,
+    pub weight: f64,
+    /// (eligible-candidate position, RTT ms) for candidates that may serve it: within
+    /// the demand RTT limit when one is set, else every one with a network path.
+    pub reach: Vec<(usize, f64)>,
+}
+
+/// Counts of candidates per eligibility rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCounts {
+    pub candidates: usize,
+    pub eligible: usize,
+    /// Each ineligible candidate counted once, by the first rule it fails (MODEL order).
+    pub removed_by_rule: BTreeMap<&'static str, usize>,
+    /// Each rule's count of candidates failing it, whatever else they fail.
+    pub failing_rule: BTreeMap<&'static str, usize>,
+}
+
+/// The candidates stage's result.
+pub struct Candidates {
+    pub all: Vec<Candidate>,
+    /// Indices into `all` of the eligible candidates, in land-layer order.
+    pub eligible: Vec<usize>,
+    pub demand: Vec<Demand>,
+    pub counts: RuleCounts,
+    pub warnings: Vec<String>,
+    pub network: Network,
+}
+
+/// Derives every candidate's attributes from the layers.
+pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
+    let power_mw = scenario.facility.power_mw();
+    let energy_per_price = scenario.facility.discounted_mwh();
+    let ms_per_km = scenario.fibre.ms_per_km;
+    let mut warnings = Vec::new();
+
+    let zones = PolygonIndex::new(layers.prices.iter().map(|z| &z.area).collect());
+    let exclusions = PolygonIndex::new(layers.exclusions.iter().map(|e| &e.area).collect());
+    let substations =
+        PointIndex::from_coords(&layers.grid.iter().map(|s| s.location).collect::<Vec<_>>());
+    let network = Network::build(&layers.fibre, scenario.fibre.snap_km);
+
+    // Shortest paths from every IXP and every demand point (Dijkstra from each).
+    let sources = |points: Vec<Coord>| -> Vec<Option<(Entry, Vec<f64>)>> {
+        points
+            .into_iter()
+            .map(|p| network.entry(p).map(|e| (e, network.distances_from(&e))))
+            .collect()
+    };
+    let ixps = sources(layers.fibre.ixps.iter().map(|x| x.location).collect());
+    let demand_paths = sources(layers.demand.iter().map(|d| d.location).collect());
+    let rtt = |e: &Entry, src: &Option<(Entry, Vec<f64>)>| -> Option<f64> {
+        let (se, dist) = src.as_ref()?;
+        let km = e.access_km + network.network_km(se, dist, e) + se.access_km;
+        km.is_finite().then(|| 2.0 * km * ms_per_km)
+    };
+
+    let mut all = Vec::with_capacity(layers.land.len());
+    for (p, parcel) in layers.land.iter().enumerate() {
+        let loc = parcel.location;
+        let in_zones = zones.containing(loc);
+        let zone = in_zones.iter().copied().min_by(|&a, &b| {
+            let (za, zb) = (&layers.prices[a], &layers.prices[b]);
+            za.price_eur_per_mwh
+                .total_cmp(&zb.price_eur_per_mwh)
+                .then_with(|| za.zone.cmp(&zb.zone))
+        });
+        if in_zones.len() > 1 {
+            let names: Vec<&str> = in_zones
+                .iter()
+                .map(|&z| layers.prices[z].zone.as_str())
+                .collect();
+            warnings.push(format!(
+                "candidate {:?} lies in several price zones ({}); the lowest price is used",
+                parcel.id,
+                names.join(", ")
+            ));
+        }
+        let price = zone.map(|z| layers.prices[z].price_eur_per_mwh);
+        let country = parcel
+            .country
+            .clone()
+            .or_else(|| zone.and_then(|z| layers.prices[z].country.clone()));
+        let fibre = network.entry(loc);
+        let (mut rtt_ixp, mut nearest_ixp) = (None::<f64>, None::<usize>);
+        if let Some(e) = &fibre {
+            for (x, src) in ixps.iter().enumerate() {
+                if let Some(r) = rtt(e, src) {
+                    let better = match (rtt_ixp, nearest_ixp) {
+                        (Some(best), Some(bx)) => {
+                            r < best - 1e-12
+                                || (r <= best + 1e-12
+                                    && layers.fibre.ixps[x].id < layers.fibre.ixps[bx].id)
+                        }
+                        _ => true,
+                    };
+                    if better {
+                        rtt_ixp = Some(r);
+                        nearest_ixp = Some(x);
+                    }
+                }
+            }
+        }
+        let unit = to_unit(loc);
+        let grid_options: Vec<GridOption> = substations
+            .within_km(unit, scenario.power.max_connection_km)
+            .into_iter()
+            .map(|(s, km)| GridOption {
+                substation: s,
+                km,
+                cost_eur: km * scenario.power.line_cost_eur_per_km,
+                cap_mw: layers.grid[s].headroom_mw.min(power_mw),
+            })
+            .collect();
+        let headroom_sum_mw: f64 = grid_options
+            .iter()
+            .map(|o| layers.grid[o.substation].headroom_mw)
+            .sum();
+        let access_km = fibre.map(|e| e.access_km);
+
+        let mut failing = Vec::new();
+        if !parcel.available {
+            failing.push(Rule::Unavailable);
+        }
+        if parcel.area_ha < scenario.facility.land_ha {
+            failing.push(Rule::AreaBelowLandHa);
+        }
+        if zone.is_none() {
+            failing.push(Rule::OutsidePriceZones);
+        }
+        if !exclusions.containing(loc).is_empty() {
+            failing.push(Rule::InsideExclusion);
+        }
+        if access_km.is_none_or(|a| a > scenario.fibre.max_access_km) {
+            failing.push(Rule::FibreAccessTooFar);
+        }
+        if let Some(limit) = scenario.latency.max_rtt_ms_to_ixp {
+            if rtt_ixp.is_none_or(|r| r > limit) {
+                failing.push(Rule::IxpRttTooHigh);
+            }
+        }
+        if headroom_sum_mw < power_mw {
+            failing.push(Rule::InsufficientHeadroom);
+        }
+
+        all.push(Candidate {
+            parcel: p,
+            id: parcel.id.clone(),
+            location: loc,
+            unit,
+            zone,
+            price_eur_per_mwh: price,
+            country,
+            cost_land_eur: scenario.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2,
+            cost_energy_eur: price.map_or(0.0, |pr| energy_per_price * pr),
+            fibre,
+            cost_fibre_eur: access_km.unwrap_or(0.0) * scenario.fibre.cost_eur_per_km,
+            rtt_to_ixp_ms: rtt_ixp,
+            nearest_ixp,
+            grid_options,
+            headroom_sum_mw,
+            failing,
+        });
+    }
+
+    let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
+    if scenario.sites.max_per_country.is_some() {
+        if let Some(&i) = eligible.iter().find(|&&i| all[i].country.is_none()) {
+            return Err(Error::Data {
+                message: format!(
+                    "sites.max_per_country is set but eligible candidate {:?} has no country: \
+                     give it a `country` property, or its price zone one",
+                    all[i].id
+                ),
+            });
+        }
+    }
+
+    // RTT from every demand point to every eligible candidate that may serve it.
+    let limit = scenario.latency.max_rtt_ms_to_demand;
+    let demand = layers
+        .demand
+        .iter()
+        .zip(&demand_paths)
+        .map(|(d, src)| Demand {
+            id: d.id.clone(),
+            weight: d.weight,
+            reach: eligible
+                .iter()
+                .enumerate()
+                .filter_map(|(pos, &i)| {
+                    let r = rtt(all[i].fibre.as_ref()?, src)?;
+                    limit.is_none_or(|l| r <= l).then_some((pos, r))
+                })
+                .collect(),
+        })
+        .collect();
+
+    let mut removed_by_rule = BTreeMap::new();
+    let mut failing_rule = BTreeMap::new();
+    for rule in Rule::ALL {
+        removed_by_rule.insert(rule.name(), 0);
+        failing_rule.insert(rule.name(), 0);
+    }
+    for c in &all {
+        if let Some(first) = c.failing.first() {
+            *removed_by_rule.get_mut(first.name()).unwrap() += 1;
+        }
+        for r in &c.failing {
+            *failing_rule.get_mut(r.name()).unwrap() += 1;
+        }
+    }
+    let counts = RuleCounts {
+        candidates: all.len(),
+        eligible: eligible.len(),
+        removed_by_rule,
+        failing_rule,
+    };
+    Ok(Candidates {
+        all,
+        eligible,
+        demand,
+        counts,
+        warnings,
+        network,
+    })
+}
+
+/// The cheapest way to power one site on its own: at most `max_lines` lines whose
+/// capacities sum to at least `power_mw`. Returns the chosen options (positions in
+/// `options`) and their cost, or None when no such set exists.
+///
+/// Depth-first over options in cost order with two prunings: a partial set already
+/// dearer than the best, and a partial set that cannot reach `power_mw` even with the
+/// largest remaining capacities.
+pub fn standalone_grid(
+    options: &[GridOption],
+    power_mw: f64,
+    max_lines: usize,
+) -> Option<(Vec<usize>, f64)> {
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    order.sort_by(|&a, &b| {
+        options[a]
+            .cost_eur
+            .total_cmp(&options[b].cost_eur)
+            .then(options[a].substation.cmp(&options[b].substation))
+    });
+    // Largest capacities first, for the reachability bound.
+    let mut caps: Vec<f64> = options.iter().map(|o| o.cap_mw).collect();
+    caps.sort_by(|a, b| b.total_cmp(a));
+    let mut best: Option<(Vec<usize>, f64)> = None;
+    let mut chosen = Vec::new();
+    search(
+        options,
+        &order,
+        &caps,
+        power_mw,
+        max_lines,
+        0,
+        0.0,
+        0.0,
+        &mut chosen,
+        &mut best,
+    );
+    best.map(|(mut set, cost)| {
+        set.sort_unstable();
+        (set, cost)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search(
+    options: &[GridOption],
+    order: &[usize],
+    caps_desc: &[f64],
+    need_mw: f64,
+    slots: usize,
+    from: usize,
+    cost: f64,
+    mw: f64,
+    chosen: &mut Vec<usize>,
+    best: &mut Option<(Vec<usize>, f64)>,
+) {
+    const MW_TOL: f64 = 1e-9;
+    if mw >= need_mw - MW_TOL {
+        if best.as_ref().is_none_or(|(_, c)| cost < *c) {
+            *best = Some((chosen.clone(), cost));
+        }
+        return;
+    }
+    let left = slots - chosen.len();
+    if left == 0 {
+        return;
+    }
+    let reachable: f64 = caps_desc.iter().take(left).sum();
+    if mw + reachable < need_mw - MW_TOL {
+        return;
+    }
+    for k in from..order.len() {
+        let o = &options[order[k]];
+        if best.as_ref().is_some_and(|(_, c)| cost + o.cost_eur >= *c) {
+            // Options are in cost order: every later one is at least as dear.
+            break;
+        }
+        if o.cap_mw <= 0.0 {
+            continue;
+        }
+        chosen.push(order[k]);
+        search(
+            options,
+            order,
+            caps_desc,
+            need_mw,
+            slots,
+            k + 1,
+            cost + o.cost_eur,
+            mw + o.cap_mw,
+            chosen,
+            best,
+        );
+        chosen.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opt(s: usize, km: f64, cap: f64) -> GridOption {
+        GridOption {
+            substation: s,
+            km,
+            cost_eur: km * 1.5e6,
+            cap_mw: cap,
+        }
+    }
+
+    /// Every subset of at most `max_lines` options, by brute force.
+    fn brute(options: &[GridOption], need: f64, max_lines: usize) -> Option<f64> {
+        let n = options.len();
+        let mut best: Option<f64> = None;
+        for mask in 1u32..(1 << n) {
+            if mask.count_ones() as usize > max_lines {
+                continue;
+            }
+            let (mut cost, mut mw) = (0.0, 0.0);
+            for (i, o) in options.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    cost += o.cost_eur;
+                    mw += o.cap_mw;
+                }
+            }
+            if mw >= need - 1e-9 && best.is_none_or(|b| cost < b) {
+                best = Some(cost);
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn standalone_grid_equals_brute_force() {
+        let mut rng = crate::generate::SplitMix64::new(42);
+        for _ in 0..500 {
+            let n = rng.below(9);
+            let options: Vec<GridOption> = (0..n)
+                .map(|s| opt(s, rng.range(0.0, 50.0), rng.range(0.0, 200.0).min(180.0)))
+                .collect();
+            let lines = 1 + rng.below(4);
+            let got = standalone_grid(&options, 180.0, lines).map(|(_, c)| c);
+            let want = brute(&options, 180.0, lines);
+            match (got, want) {
+                (None, None) => {}
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-6, "{g} vs {w}"),
+                other => panic!("mismatch {other:?} for {options:?} lines {lines}"),
+            }
+        }
+    }
+
+    #[test]
+    fn two_small_lines_can_power_a_site_when_one_cannot() {
+        let options = [opt(0, 5.0, 100.0), opt(1, 8.0, 100.0), opt(2, 40.0, 180.0)];
+        let (set, cost) = standalone_grid(&options, 180.0, 2).unwrap();
+        assert_eq!(set, vec![0, 1]);
+        assert!((cost - 13.0 * 1.5e6).abs() < 1e-6);
+        // With one line only the far, large substation will do.
+        assert_eq!(standalone_grid(&options, 180.0, 1).unwrap().0, vec![2]);
+    }
+}

@@ -1,0 +1,74 @@
+//! The one error type of the library. Every variant names where the problem is:
+//! the file, and for layer content the feature (index and id) and the property.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in a layer file a problem sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureRef {
+    /// Zero-based position of the feature in the collection.
+    pub index: usize,
+    /// The feature's id (GeoJSON `id` member or `id` property), when it has one.
+    pub id: Option<String>,
+}
+
+impl fmt::Display for FeatureRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "feature {} (id {:?})", self.index, id),
+            None => write!(f, "feature {}", self.index),
+        }
+    }
+}
+
+/// Everything that can go wrong between reading a scenario and writing its result.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A layer file is not the GeoJSON it should be (syntax, top-level shape, `crs`).
+    #[error("{}: {message}", path.display())]
+    Layer { path: PathBuf, message: String },
+    /// One feature of a layer is wrong; `property` names the member at fault.
+    #[error("{}: {feature}{}: {message}", path.display(), property.as_ref().map(|p| format!(", property `{p}`")).unwrap_or_default())]
+    Feature {
+        path: PathBuf,
+        feature: FeatureRef,
+        property: Option<String>,
+        message: String,
+    },
+    /// The scenario file is wrong: syntax, an unknown key, a value out of range.
+    #[error("scenario {}: {message}", path.display())]
+    Scenario { path: PathBuf, message: String },
+    /// The layers are individually valid but cannot be used together.
+    #[error("{message}")]
+    Data { message: String },
+    /// The solver backend failed (numerical trouble, a backend error).
+    #[error("solver {solver}: {message}")]
+    Solver { solver: String, message: String },
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn scenario(path: &Path, message: impl Into<String>) -> Self {
+        Error::Scenario {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,89 @@
+//! Fibre routes and internet exchange points.
+
+use geo::Coord;
+use geojson::GeometryValue;
+
+use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use crate::error::Result;
+
+/// A fibre route: one or more polylines (a MultiLineString's parts are not joined
+/// unless their vertices snap together).
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub id: String,
+    pub name: Option<String>,
+    pub parts: Vec<Vec<Coord>>,
+}
+
+/// An internet exchange point.
+#[derive(Debug, Clone)]
+pub struct Ixp {
+    pub id: String,
+    pub name: Option<String>,
+    pub location: Coord,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FibreLayer {
+    pub routes: Vec<Route>,
+    pub ixps: Vec<Ixp>,
+}
+
+pub fn read_fibre(raw: &RawLayer) -> Result<FibreLayer> {
+    let mut ids = UniqueIds::default();
+    let mut layer = FibreLayer::default();
+    for (index, feature) in raw.collection.features.iter().enumerate() {
+        let ctx = FeatureCtx::new(&raw.path, index, feature);
+        let id = ctx.required_id()?;
+        ids.check(&ctx, &id, "id")?;
+        let name = ctx.string("name")?;
+        let line = |coords: &[geojson::Position]| -> Result<Vec<Coord>> {
+            let line = coords
+                .iter()
+                .map(|p| ctx.coord(p))
+                .collect::<Result<Vec<_>>>()?;
+            if line.len() < 2 {
+                return Err(ctx.err(Some("geometry"), "a route line needs at least 2 positions"));
+            }
+            Ok(line)
+        };
+        match ctx.geometry(feature)? {
+            GeometryValue::Point { coordinates } => {
+                let kind = ctx.string("kind")?;
+                if kind.as_deref() != Some("ixp") {
+                    return Err(ctx.err(
+                        Some("kind"),
+                        format!(
+                            "a Point in the fibre layer must have kind = \"ixp\", found {kind:?}"
+                        ),
+                    ));
+                }
+                layer.ixps.push(Ixp {
+                    id,
+                    name,
+                    location: ctx.coord(coordinates)?,
+                });
+            }
+            GeometryValue::LineString { coordinates } => layer.routes.push(Route {
+                id,
+                name,
+                parts: vec![line(coordinates)?],
+            }),
+            GeometryValue::MultiLineString { coordinates } => layer.routes.push(Route {
+                id,
+                name,
+                parts: coordinates
+                    .iter()
+                    .map(|c| line(c))
+                    .collect::<Result<Vec<_>>>()?,
+            }),
+            other => {
+                return Err(
+                    ctx.wrong_geometry(other, "a LineString, MultiLineString or an IXP Point")
+                )
+            }
+        }
+    }
+    require_nonempty(&raw.path, &layer.routes, "fibre routes")?;
+    Ok(layer)
+}

@@ -1,0 +1,96 @@
+//! Land parcels: the candidate sites.
+
+use geo::{Coord, GeodesicArea, InteriorPoint, MultiPolygon};
+use geojson::GeometryValue;
+use serde::Serialize;
+
+use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use crate::error::Result;
+
+/// How a candidate's location was taken from its geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationMethod {
+    /// The feature is a Point.
+    Point,
+    /// An interior point of the (Multi)Polygon (geo's `InteriorPoint`).
+    InteriorPoint,
+}
+
+impl LocationMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationMethod::Point => "point",
+            LocationMethod::InteriorPoint => "interior_point",
+        }
+    }
+}
+
+/// One land parcel.
+#[derive(Debug, Clone)]
+pub struct LandParcel {
+    pub id: String,
+    pub name: Option<String>,
+    pub price_eur_per_m2: f64,
+    /// Given, or computed geodesically for polygons.
+    pub area_ha: f64,
+    pub available: bool,
+    pub country: Option<String>,
+    /// Longitude/latitude of the site.
+    pub location: Coord,
+    pub location_method: LocationMethod,
+    /// The parcel's outline, for polygons.
+    pub outline: Option<MultiPolygon>,
+}
+
+pub fn read_land(raw: &RawLayer) -> Result<Vec<LandParcel>> {
+    let mut ids = UniqueIds::default();
+    let mut out = Vec::with_capacity(raw.collection.features.len());
+    for (index, feature) in raw.collection.features.iter().enumerate() {
+        let ctx = FeatureCtx::new(&raw.path, index, feature);
+        let id = ctx.required_id()?;
+        ids.check(&ctx, &id, "id")?;
+        let geometry = ctx.geometry(feature)?;
+        let (location, method, outline) = match geometry {
+            GeometryValue::Point { coordinates } => {
+                (ctx.coord(coordinates)?, LocationMethod::Point, None)
+            }
+            other => {
+                let area = ctx
+                    .areal(other)?
+                    .ok_or_else(|| ctx.wrong_geometry(other, "a Point, Polygon or MultiPolygon"))?;
+                let p = area.interior_point().ok_or_else(|| {
+                    ctx.err(
+                        Some("geometry"),
+                        "the polygon is empty: it has no interior point",
+                    )
+                })?;
+                (p.0, LocationMethod::InteriorPoint, Some(area))
+            }
+        };
+        let area_ha = match (ctx.number("area_ha", None)?, &outline) {
+            (Some(a), _) if a > 0.0 => a,
+            (Some(a), _) => {
+                return Err(ctx.err(Some("area_ha"), format!("expected a number > 0, found {a}")))
+            }
+            (None, Some(poly)) => poly.geodesic_area_unsigned() / 10_000.0,
+            (None, None) => {
+                return Err(ctx.err(Some("area_ha"), "missing: required for Point parcels"))
+            }
+        };
+        let country = ctx.string("country")?;
+        out.push(LandParcel {
+            price_eur_per_m2: ctx.required_number("price_eur_per_m2", Some(0.0))?,
+            available: ctx.boolean("available")?.unwrap_or(true),
+            name: ctx.string("name")?,
+            country,
+            id,
+            area_ha,
+            location,
+            location_method: method,
+            outline,
+        });
+    }
+    require_nonempty(&raw.path, &out, "land parcels")?;
+    Ok(out)
+}

@@ -1,0 +1,289 @@
+//! The `gigasite` command: thin glue from flags to the library to an exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use gigasite::generate::{generate, GenerateOptions};
+use gigasite::progress::{Progress, Silent, Stage};
+use gigasite::report::{exit_code, summary_json, write_outputs, SiteReport};
+use gigasite::scenario::Scenario;
+use gigasite::solve::{Backend, SolveOptions};
+
+/// Choose the k cheapest feasible sites for AI gigafactories, with a proof.
+///
+/// Exit codes: 0 optimal; 1 error; 2 infeasible; 3 stopped by the time limit with a
+/// feasible answer (reported with its gap); 4 stopped by the time limit before any
+/// feasible answer was found.
+#[derive(Parser)]
+#[command(name = "gigasite", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Solve a scenario and write DIR/sites.geojson and DIR/summary.json.
+    Solve {
+        /// The scenario TOML file.
+        scenario: PathBuf,
+        /// Output folder (created if missing; files in it are replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// Print the summary JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
+        #[arg(long, default_value = "microlp")]
+        solver: Backend,
+        /// Stop after this many seconds with the best answer found (exit 3).
+        #[arg(long)]
+        time_limit: Option<f64>,
+        /// Relative optimality gap; overrides the scenario's sites.mip_gap.
+        #[arg(long)]
+        mip_gap: Option<f64>,
+        /// No progress display.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write a seeded synthetic instance (all layers and scenario.toml) to OUTDIR.
+    Generate {
+        outdir: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 200)]
+        parcels: usize,
+        #[arg(long, default_value_t = 150)]
+        substations: usize,
+        #[arg(long, default_value_t = 10)]
+        demand: usize,
+        #[arg(long, default_value_t = 40)]
+        routes: usize,
+        #[arg(long, default_value_t = 3)]
+        exclusions: usize,
+        #[arg(long, default_value_t = 12)]
+        countries: usize,
+        /// Number of sites in the scenario.
+        #[arg(long, default_value_t = 4)]
+        count: u32,
+        /// sites.min_separation_km (negative: unset).
+        #[arg(long, default_value_t = 500.0, allow_negative_numbers = true)]
+        separation_km: f64,
+        /// sites.max_per_country (0: unset).
+        #[arg(long, default_value_t = 1)]
+        max_per_country: u32,
+        /// latency.max_rtt_ms_to_ixp (negative: unset).
+        #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
+        ixp_rtt_ms: f64,
+        /// latency.max_rtt_ms_to_demand (negative: unset).
+        #[arg(long, default_value_t = 15.0, allow_negative_numbers = true)]
+        demand_rtt_ms: f64,
+        /// latency.eur_per_ms.
+        #[arg(long, default_value_t = 0.0)]
+        eur_per_ms: f64,
+    },
+}
+
+/// Shows each stage as a spinner on stderr; hidden when stderr is not a terminal.
+struct Spinner {
+    bar: Mutex<Option<ProgressBar>>,
+    visible: bool,
+}
+
+impl Spinner {
+    fn new(quiet: bool) -> Self {
+        Spinner {
+            bar: Mutex::new(None),
+            visible: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Progress for Spinner {
+    fn start(&self, stage: Stage) {
+        if !self.visible {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+        );
+        bar.set_message(stage.name());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        *self.bar.lock().expect("not poisoned") = Some(bar);
+    }
+
+    fn finish(&self, stage: Stage, seconds: f64) {
+        if let Some(bar) = self.bar.lock().expect("not poisoned").take() {
+            bar.finish_and_clear();
+            eprintln!("{} ({seconds:.2} s)", stage.name());
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Solve {
+            scenario,
+            out,
+            json,
+            solver,
+            time_limit,
+            mip_gap,
+            quiet,
+        } => {
+            let scenario = Scenario::load(&scenario)?;
+            let opts = SolveOptions {
+                backend: solver,
+                time_limit_s: time_limit,
+                mip_gap: mip_gap.unwrap_or(scenario.sites.mip_gap),
+            };
+            if !(0.0..1.0).contains(&opts.mip_gap) {
+                anyhow::bail!("--mip-gap must be in [0, 1), found {}", opts.mip_gap);
+            }
+            let spinner = Spinner::new(quiet);
+            let progress: &dyn Progress = if quiet { &Silent } else { &spinner };
+            let result = gigasite::run(&scenario, &opts, progress)?;
+            progress.start(Stage::Report);
+            let sites = write_outputs(&out, &result)
+                .with_context(|| format!("writing results to {}", out.display()))?;
+            progress.finish(Stage::Report, 0.0);
+            for w in &result.candidates.warnings {
+                eprintln!("warning: {w}");
+            }
+            let o = &result.outcome;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&summary_json(&result, &sites))?
+                );
+            } else {
+                print_table(&result, &sites);
+            }
+            if !o.infeasibility.is_empty() || o.plan.is_none() {
+                eprintln!("{}", counts_text(&result));
+                for r in &o.infeasibility {
+                    eprintln!("infeasible: {r}");
+                }
+            }
+            Ok(exit_code(o.status))
+        }
+        Command::Generate {
+            outdir,
+            seed,
+            parcels,
+            substations,
+            demand,
+            routes,
+            exclusions,
+            countries,
+            count,
+            separation_km,
+            max_per_country,
+            ixp_rtt_ms,
+            demand_rtt_ms,
+            eur_per_ms,
+        } => {
+            let set = |v: f64| (v >= 0.0).then_some(v);
+            let opts = GenerateOptions {
+                seed,
+                parcels,
+                substations,
+                routes,
+                demand,
+                exclusions,
+                countries,
+                count,
+                min_separation_km: set(separation_km),
+                max_per_country: (max_per_country > 0).then_some(max_per_country),
+                max_rtt_ms_to_ixp: set(ixp_rtt_ms),
+                max_rtt_ms_to_demand: set(demand_rtt_ms),
+                eur_per_ms,
+                ..GenerateOptions::default()
+            };
+            let summary = generate(&outdir, &opts)
+                .with_context(|| format!("generating into {}", outdir.display()))?;
+            for f in summary.files {
+                println!("{}", f.display());
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn counts_text(r: &gigasite::RunResult) -> String {
+    let c = &r.candidates.counts;
+    let mut s = format!(
+        "{} candidates, {} eligible; removed by rule:",
+        c.candidates, c.eligible
+    );
+    for (rule, n) in &c.removed_by_rule {
+        s.push_str(&format!(" {rule} {n};"));
+    }
+    s
+}
+
+fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
+    let o = &r.outcome;
+    let meur = |v: f64| format!("{:.1}", v / 1e6);
+    print!("status {}", o.status.as_str());
+    if let Some(obj) = o.objective_eur {
+        print!("  objective {} M EUR", meur(obj));
+    }
+    if let Some(g) = o.gap {
+        print!("  gap {g:.2e}");
+    }
+    println!("  solver {}", o.solver);
+    if sites.is_empty() {
+        return;
+    }
+    println!(
+        "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6} {:>8}",
+        "rank",
+        "id",
+        "country",
+        "zone",
+        "total M€",
+        "land",
+        "energy",
+        "fibre",
+        "grid",
+        "MW",
+        "RTT ms"
+    );
+    for s in sites {
+        println!(
+            "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6.0} {:>8}",
+            s.rank,
+            s.id,
+            s.country.as_deref().unwrap_or("-"),
+            s.zone.as_deref().unwrap_or("-"),
+            meur(s.cost_total_eur),
+            meur(s.cost_land_eur),
+            meur(s.cost_energy_eur),
+            meur(s.cost_fibre_eur),
+            meur(s.cost_grid_eur),
+            s.power_mw,
+            s.rtt_to_ixp_ms
+                .map_or("-".to_string(), |r| format!("{r:.2}")),
+        );
+    }
+}

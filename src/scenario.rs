@@ -1,0 +1,382 @@
+//! The scenario file: TOML, every key with the default of MODEL.md, unknown keys rejected.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A scenario as read, with defaults filled in and layer paths resolved against its folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    /// The file stem of the scenario file.
+    pub name: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub layers: Layers,
+    pub sites: Sites,
+    pub facility: Facility,
+    pub power: Power,
+    pub fibre: Fibre,
+    pub latency: Latency,
+}
+
+/// Layer files. Paths are relative to the scenario file; resolved on load.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layers {
+    pub land: PathBuf,
+    pub grid: PathBuf,
+    pub prices: PathBuf,
+    pub fibre: PathBuf,
+    #[serde(default)]
+    pub demand: Option<PathBuf>,
+    #[serde(default)]
+    pub exclusions: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sites {
+    pub count: u32,
+    pub min_separation_km: Option<f64>,
+    pub max_per_country: Option<u32>,
+    pub mip_gap: f64,
+}
+
+impl Default for Sites {
+    fn default() -> Self {
+        Sites {
+            count: 4,
+            min_separation_km: None,
+            max_per_country: None,
+            mip_gap: 1e-6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Facility {
+    pub it_load_mw: f64,
+    pub pue: f64,
+    pub utilization: f64,
+    pub land_ha: f64,
+    pub lifetime_years: f64,
+    pub discount_rate: f64,
+    pub capex_eur: f64,
+}
+
+impl Default for Facility {
+    fn default() -> Self {
+        Facility {
+            it_load_mw: 150.0,
+            pue: 1.2,
+            utilization: 0.85,
+            land_ha: 30.0,
+            lifetime_years: 10.0,
+            discount_rate: 0.07,
+            capex_eur: 0.0,
+        }
+    }
+}
+
+impl Facility {
+    /// Facility power P = IT load × PUE, MW.
+    pub fn power_mw(&self) -> f64 {
+        self.it_load_mw * self.pue
+    }
+
+    /// Annuity factor A = (1 − (1 + r)^−T) / r, or T when r = 0.
+    pub fn annuity(&self) -> f64 {
+        let (r, t) = (self.discount_rate, self.lifetime_years);
+        if r > 0.0 {
+            (1.0 - (1.0 + r).powf(-t)) / r
+        } else {
+            t
+        }
+    }
+
+    /// Energy bought over the lifetime per EUR/MWh of price, in discounted MWh:
+    /// P × 8760 × utilization × A.
+    pub fn discounted_mwh(&self) -> f64 {
+        self.power_mw() * 8760.0 * self.utilization * self.annuity()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Power {
+    pub max_connection_km: f64,
+    pub line_cost_eur_per_km: f64,
+    pub max_lines_per_site: u32,
+}
+
+impl Default for Power {
+    fn default() -> Self {
+        Power {
+            max_connection_km: 50.0,
+            line_cost_eur_per_km: 1.5e6,
+            max_lines_per_site: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fibre {
+    pub cost_eur_per_km: f64,
+    pub max_access_km: f64,
+    pub snap_km: f64,
+    pub ms_per_km: f64,
+}
+
+impl Default for Fibre {
+    fn default() -> Self {
+        Fibre {
+            cost_eur_per_km: 3e4,
+            max_access_km: 100.0,
+            snap_km: 1.0,
+            ms_per_km: 0.0049,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Latency {
+    pub max_rtt_ms_to_ixp: Option<f64>,
+    pub max_rtt_ms_to_demand: Option<f64>,
+    pub eur_per_ms: f64,
+}
+
+/// The file's shape; `layers` has no default because its four main paths are required.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    layers: Layers,
+    #[serde(default)]
+    sites: Sites,
+    #[serde(default)]
+    facility: Facility,
+    #[serde(default)]
+    power: Power,
+    #[serde(default)]
+    fibre: Fibre,
+    #[serde(default)]
+    latency: Latency,
+}
+
+impl Scenario {
+    /// Reads, validates and resolves a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".to_string());
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        Scenario::from_toml(&text, path, &name, &dir)
+    }
+
+    /// Parses scenario text; `path` is used in messages, `dir` resolves layer paths.
+    pub fn from_toml(text: &str, path: &Path, name: &str, dir: &Path) -> Result<Scenario> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let file: ScenarioFile =
+            toml::from_str(text).map_err(|e| Error::scenario(path, e.to_string().trim_end()))?;
+        let resolve = |p: &Path| -> PathBuf {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                dir.join(p)
+            }
+        };
+        let mut layers = file.layers;
+        layers.land = resolve(&layers.land);
+        layers.grid = resolve(&layers.grid);
+        layers.prices = resolve(&layers.prices);
+        layers.fibre = resolve(&layers.fibre);
+        layers.demand = layers.demand.as_deref().map(resolve);
+        layers.exclusions = layers.exclusions.as_deref().map(resolve);
+        let scenario = Scenario {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            layers,
+            sites: file.sites,
+            facility: file.facility,
+            power: file.power,
+            fibre: file.fibre,
+            latency: file.latency,
+        };
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks every value's range, and that every layer file exists.
+    pub fn validate(&self) -> Result<()> {
+        let p = &self.path;
+        let bad = |key: &str, expected: &str, value: String| {
+            Err(Error::scenario(
+                p,
+                format!("`{key}` must be {expected}, found {value}"),
+            ))
+        };
+        let finite = |key: &str, v: f64, min: f64| {
+            if !v.is_finite() || v < min {
+                bad(key, &format!("a finite number >= {min}"), v.to_string())
+            } else {
+                Ok(())
+            }
+        };
+        if self.sites.count < 1 {
+            return bad("sites.count", "at least 1", self.sites.count.to_string());
+        }
+        if let Some(d) = self.sites.min_separation_km {
+            finite("sites.min_separation_km", d, 0.0)?;
+        }
+        if self.sites.max_per_country == Some(0) {
+            return bad("sites.max_per_country", "at least 1", "0".into());
+        }
+        let gap = self.sites.mip_gap;
+        if !(0.0..1.0).contains(&gap) {
+            return bad("sites.mip_gap", "in [0, 1)", gap.to_string());
+        }
+        let f = &self.facility;
+        finite("facility.it_load_mw", f.it_load_mw, 0.0)?;
+        if !(f.it_load_mw > 0.0) {
+            return bad(
+                "facility.it_load_mw",
+                "greater than 0",
+                f.it_load_mw.to_string(),
+            );
+        }
+        finite("facility.pue", f.pue, 1.0)?;
+        if !(f.utilization > 0.0 && f.utilization <= 1.0) {
+            return bad(
+                "facility.utilization",
+                "in (0, 1]",
+                f.utilization.to_string(),
+            );
+        }
+        finite("facility.land_ha", f.land_ha, 0.0)?;
+        finite("facility.lifetime_years", f.lifetime_years, 0.0)?;
+        if !(f.discount_rate >= 0.0 && f.discount_rate < 1.0) {
+            return bad(
+                "facility.discount_rate",
+                "in [0, 1)",
+                f.discount_rate.to_string(),
+            );
+        }
+        finite("facility.capex_eur", f.capex_eur, 0.0)?;
+        finite("power.max_connection_km", self.power.max_connection_km, 0.0)?;
+        finite(
+            "power.line_cost_eur_per_km",
+            self.power.line_cost_eur_per_km,
+            0.0,
+        )?;
+        if self.power.max_lines_per_site < 1 {
+            return bad("power.max_lines_per_site", "at least 1", "0".into());
+        }
+        finite("fibre.cost_eur_per_km", self.fibre.cost_eur_per_km, 0.0)?;
+        finite("fibre.max_access_km", self.fibre.max_access_km, 0.0)?;
+        finite("fibre.snap_km", self.fibre.snap_km, 0.0)?;
+        finite("fibre.ms_per_km", self.fibre.ms_per_km, 0.0)?;
+        if let Some(v) = self.latency.max_rtt_ms_to_ixp {
+            finite("latency.max_rtt_ms_to_ixp", v, 0.0)?;
+        }
+        if let Some(v) = self.latency.max_rtt_ms_to_demand {
+            finite("latency.max_rtt_ms_to_demand", v, 0.0)?;
+            if self.layers.demand.is_none() {
+                return Err(Error::scenario(
+                    p,
+                    "`latency.max_rtt_ms_to_demand` is set but there is no `layers.demand`",
+                ));
+            }
+        }
+        finite("latency.eur_per_ms", self.latency.eur_per_ms, 0.0)?;
+        let l = &self.layers;
+        let mut paths = vec![
+            ("layers.land", &l.land),
+            ("layers.grid", &l.grid),
+            ("layers.prices", &l.prices),
+            ("layers.fibre", &l.fibre),
+        ];
+        if let Some(d) = &l.demand {
+            paths.push(("layers.demand", d));
+        }
+        if let Some(e) = &l.exclusions {
+            paths.push(("layers.exclusions", e));
+        }
+        for (key, path) in paths {
+            if !path.is_file() {
+                return Err(Error::scenario(
+                    p,
+                    format!("`{key}` names {}, which does not exist", path.display()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario> {
+        // Layer existence is checked against this crate's own Cargo.toml.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Scenario::from_toml(text, Path::new("test.toml"), "test", dir)
+    }
+
+    const LAYERS: &str = "[layers]\nland = \"Cargo.toml\"\ngrid = \"Cargo.toml\"\nprices = \"Cargo.toml\"\nfibre = \"Cargo.toml\"\n";
+
+    #[test]
+    fn defaults_are_those_of_the_model() {
+        let s = parse(LAYERS).unwrap();
+        assert_eq!(s.sites.count, 4);
+        assert_eq!(s.sites.min_separation_km, None);
+        assert_eq!(s.facility.power_mw(), 150.0 * 1.2);
+        assert_eq!(s.power.max_lines_per_site, 2);
+        assert_eq!(s.fibre.ms_per_km, 0.0049);
+        assert_eq!(s.latency.eur_per_ms, 0.0);
+        // A(7 %, 10 y) = 7.0236...
+        assert!((s.facility.annuity() - 7.023_581_541).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = parse(&format!("{LAYERS}[sites]\ncuont = 3\n")).unwrap_err();
+        assert!(err.to_string().contains("cuont"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        for (section, kv, key) in [
+            ("sites", "count = 0", "sites.count"),
+            ("facility", "pue = 0.9", "facility.pue"),
+            ("facility", "utilization = 1.5", "facility.utilization"),
+            ("facility", "discount_rate = 1.0", "facility.discount_rate"),
+            ("power", "max_connection_km = -1", "power.max_connection_km"),
+        ] {
+            let err = parse(&format!("{LAYERS}[{section}]\n{kv}\n")).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_layer_file_is_named() {
+        let text = LAYERS.replace("land = \"Cargo.toml\"", "land = \"nope.geojson\"");
+        let err = parse(&text).unwrap_err();
+        assert!(err.to_string().contains("nope.geojson"), "{err}");
+    }
+
+    #[test]
+    fn zero_discount_rate_gives_lifetime_as_annuity() {
+        let s = parse(&format!(
+            "{LAYERS}[facility]\ndiscount_rate = 0.0\nlifetime_years = 12\n"
+        ))
+        .unwrap();
+        assert_eq!(s.facility.annuity(), 12.0);
+    }
+}
