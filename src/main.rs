@@ -129,7 +129,15 @@ impl Progress for Spinner {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits 2 on usage errors, which here means "infeasible": map them to 1.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

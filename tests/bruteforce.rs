@@ -1,0 +1,297 @@
+//! The program against brute force: on hundreds of small generated instances, the
+//! optimum that `solve` proves (after all its reductions) equals the cheapest plan
+//! found by enumerating every k-subset of eligible candidates, with the grid-line
+//! sub-problem (line sets per site, shared substation headroom) solved exactly for
+//! each subset by enumeration and max-flow.
+
+use std::path::Path;
+
+use gigasite::generate::{generate, GenerateOptions, SplitMix64};
+use gigasite::model::Problem;
+use gigasite::progress::Silent;
+use gigasite::scenario::Scenario;
+use gigasite::solve::{Backend, SolveOptions, Status};
+
+/// Feasible line sets of one site: (options used, cost), cheapest first.
+fn line_sets(problem: &Problem, site: usize) -> Vec<(Vec<usize>, f64)> {
+    let s = &problem.sites[site];
+    let n = s.options.len();
+    let mut out = Vec::new();
+    for mask in 1u32..(1u32 << n) {
+        if mask.count_ones() as usize > problem.max_lines {
+            continue;
+        }
+        let set: Vec<usize> = (0..n).filter(|k| mask & (1 << k) != 0).collect();
+        let cap: f64 = set.iter().map(|&k| s.options[k].cap_mw).sum();
+        if cap >= problem.power_mw - 1e-9 {
+            let cost: f64 = set.iter().map(|&k| s.options[k].cost_eur).sum();
+            out.push((set, cost));
+        }
+    }
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out
+}
+
+/// Can every chosen site draw P through its lines without any substation exceeding
+/// its headroom? Max-flow (Edmonds–Karp) source → sites → substations → sink.
+fn flow_feasible(problem: &Problem, sites: &[usize], sets: &[&Vec<usize>]) -> bool {
+    let subs: Vec<usize> = {
+        let mut v: Vec<usize> = sites
+            .iter()
+            .zip(sets)
+            .flat_map(|(&i, set)| set.iter().map(move |&k| problem.sites[i].options[k].substation))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let n = 2 + sites.len() + subs.len();
+    let (src, sink) = (0, n - 1);
+    let mut cap = vec![vec![0.0f64; n]; n];
+    for (a, (&i, set)) in sites.iter().zip(sets).enumerate() {
+        cap[src][1 + a] = problem.power_mw;
+        for &k in set.iter() {
+            let o = &problem.sites[i].options[k];
+            let b = 1 + sites.len() + subs.binary_search(&o.substation).unwrap();
+            cap[1 + a][b] += o.cap_mw;
+        }
+    }
+    for (b, &s) in subs.iter().enumerate() {
+        cap[1 + sites.len() + b][sink] = problem.headroom_mw[s];
+    }
+    let mut total = 0.0;
+    loop {
+        let mut prev = vec![usize::MAX; n];
+        prev[src] = src;
+        let mut queue = std::collections::VecDeque::from([src]);
+        while let Some(u) = queue.pop_front() {
+            for v in 0..n {
+                if prev[v] == usize::MAX && cap[u][v] > 1e-9 {
+                    prev[v] = u;
+                    queue.push_back(v);
+                }
+            }
+        }
+        if prev[sink] == usize::MAX {
+            break;
+        }
+        let mut push = f64::INFINITY;
+        let mut v = sink;
+        while v != src {
+            push = push.min(cap[prev[v]][v]);
+            v = prev[v];
+        }
+        let mut v = sink;
+        while v != src {
+            cap[prev[v]][v] -= push;
+            cap[v][prev[v]] += push;
+            v = prev[v];
+        }
+        total += push;
+    }
+    total >= sites.len() as f64 * problem.power_mw - 1e-6
+}
+
+/// Cheapest grid cost for a set of open sites, or None when no lines can power them.
+fn grid_cost(problem: &Problem, sites: &[usize], sets: &[Vec<(Vec<usize>, f64)>]) -> Option<f64> {
+    let floors: Vec<f64> = sets.iter().map(|s| s.first().map_or(f64::INFINITY, |f| f.1)).collect();
+    let mut best = f64::INFINITY;
+    let mut chosen: Vec<&Vec<usize>> = Vec::new();
+    fn dfs<'a>(
+        problem: &Problem,
+        sites: &[usize],
+        sets: &'a [Vec<(Vec<usize>, f64)>],
+        floors: &[f64],
+        depth: usize,
+        cost: f64,
+        chosen: &mut Vec<&'a Vec<usize>>,
+        best: &mut f64,
+    ) {
+        if depth == sites.len() {
+            if cost < *best && flow_feasible(problem, sites, chosen) {
+                *best = cost;
+            }
+            return;
+        }
+        let rest: f64 = floors[depth + 1..].iter().sum();
+        for (set, c) in &sets[depth] {
+            if cost + c + rest >= *best {
+                break;
+            }
+            chosen.push(set);
+            dfs(problem, sites, sets, floors, depth + 1, cost + c, chosen, best);
+            chosen.pop();
+        }
+    }
+    dfs(problem, sites, sets, &floors, 0, 0.0, &mut chosen, &mut best);
+    best.is_finite().then_some(best)
+}
+
+/// The optimum by enumeration of every k-subset, or None when none is feasible.
+fn brute_force(problem: &Problem) -> Option<f64> {
+    let n = problem.sites.len();
+    let k = problem.k;
+    let all_sets: Vec<Vec<(Vec<usize>, f64)>> = (0..n).map(|i| line_sets(problem, i)).collect();
+    let mut best: Option<f64> = None;
+    let mut subset: Vec<usize> = (0..k).collect();
+    if k > n {
+        return None;
+    }
+    loop {
+        if let Some(c) = subset_cost(problem, &subset, &all_sets) {
+            if best.is_none_or(|b| c < b) {
+                best = Some(c);
+            }
+        }
+        // Next k-subset in lexicographic order.
+        let mut i = k;
+        while i > 0 && subset[i - 1] == n - k + i - 1 {
+            i -= 1;
+        }
+        if i == 0 {
+            return best;
+        }
+        subset[i - 1] += 1;
+        for j in i..k {
+            subset[j] = subset[j - 1] + 1;
+        }
+    }
+}
+
+fn subset_cost(problem: &Problem, subset: &[usize], all_sets: &[Vec<(Vec<usize>, f64)>]) -> Option<f64> {
+    for (a, &i) in subset.iter().enumerate() {
+        for &l in &subset[a + 1..] {
+            if problem.conflict(i, l) {
+                return None;
+            }
+        }
+    }
+    if let Some(m) = problem.max_per_country {
+        for &i in subset {
+            let c = problem.sites[i].country;
+            if subset.iter().filter(|&&l| problem.sites[l].country == c).count() > m {
+                return None;
+            }
+        }
+    }
+    let assignment = problem.assign(subset);
+    let needs_service = problem.demand_limit_ms.is_some() || problem.has_latency_cost();
+    if needs_service && assignment.iter().any(|a| a.is_none()) {
+        return None;
+    }
+    let sets: Vec<Vec<(Vec<usize>, f64)>> = subset.iter().map(|&i| all_sets[i].clone()).collect();
+    let grid = grid_cost(problem, subset, &sets)?;
+    let fixed: f64 = subset.iter().map(|&i| problem.sites[i].fixed_eur).sum();
+    Some(fixed + grid + problem.latency_eur(&assignment))
+}
+
+/// A random small scenario over freshly generated layers.
+fn instance(seed: u64, dir: &Path) -> Scenario {
+    let mut rng = SplitMix64::new(seed ^ 0x5eed);
+    let opts = GenerateOptions {
+        seed,
+        parcels: 14 + rng.below(24),
+        substations: 5 + rng.below(12),
+        routes: 6 + rng.below(8),
+        demand: rng.below(4),
+        exclusions: rng.below(2),
+        countries: 1 + rng.below(4),
+        extent: [5.0, 45.0, 5.0 + rng.range(2.0, 6.0), 45.0 + rng.range(1.5, 4.0)],
+        ..GenerateOptions::default()
+    };
+    generate(dir, &opts).expect("generated");
+    let k = 1 + rng.below(4);
+    let mut text = String::from(
+        "[layers]\nland = \"land.geojson\"\ngrid = \"grid.geojson\"\nprices = \"prices.geojson\"\nfibre = \"fibre.geojson\"\n",
+    );
+    if opts.demand > 0 {
+        text.push_str("demand = \"demand.geojson\"\n");
+    }
+    if opts.exclusions > 0 {
+        text.push_str("exclusions = \"exclusions.geojson\"\n");
+    }
+    text.push_str(&format!("[sites]\ncount = {k}\n"));
+    if rng.below(3) > 0 {
+        text.push_str(&format!("min_separation_km = {:.1}\n", rng.range(20.0, 200.0)));
+    }
+    if rng.below(2) == 0 {
+        text.push_str(&format!("max_per_country = {}\n", 1 + rng.below(2)));
+    }
+    text.push_str(&format!(
+        "[power]\nmax_connection_km = {:.1}\nmax_lines_per_site = {}\n",
+        rng.range(20.0, 90.0),
+        1 + rng.below(3)
+    ));
+    text.push_str(&format!(
+        "[facility]\nit_load_mw = {:.1}\nland_ha = {:.1}\n",
+        rng.range(50.0, 250.0),
+        rng.range(5.0, 60.0)
+    ));
+    text.push_str("[latency]\n");
+    if rng.below(2) == 0 {
+        text.push_str(&format!("max_rtt_ms_to_ixp = {:.2}\n", rng.range(2.0, 8.0)));
+    }
+    if opts.demand > 0 {
+        if rng.below(2) == 0 {
+            text.push_str(&format!("max_rtt_ms_to_demand = {:.2}\n", rng.range(2.0, 8.0)));
+        }
+        text.push_str(&format!("eur_per_ms = {:.1}\n", [0.0, 1e6, 2e7][rng.below(3)]));
+    }
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, &text).unwrap();
+    Scenario::load(&path).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+#[test]
+fn optimum_equals_brute_force_on_200_small_instances() {
+    let root = std::env::temp_dir().join(format!("gigasite-bf-{}", std::process::id()));
+    let opts = SolveOptions {
+        backend: Backend::Microlp,
+        time_limit_s: None,
+        mip_gap: 0.0,
+    };
+    let (mut checked, mut optimal, mut infeasible, mut shared) = (0, 0, 0, 0);
+    let mut seed = 0u64;
+    while checked < 200 {
+        seed += 1;
+        assert!(seed < 2000, "too few small instances generated");
+        let dir = root.join(seed.to_string());
+        let scenario = instance(seed, &dir);
+        let result = gigasite::run(&scenario, &opts, &Silent).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let problem = &result.problem;
+        if problem.sites.len() > 25 || problem.sites.len() < problem.k {
+            continue;
+        }
+        checked += 1;
+        let want = brute_force(problem);
+        let o = &result.outcome;
+        match want {
+            None => {
+                assert_eq!(o.status, Status::Infeasible, "seed {seed}: brute force finds no plan");
+                infeasible += 1;
+            }
+            Some(w) => {
+                assert_eq!(o.status, Status::Optimal, "seed {seed}: brute force finds {w}");
+                let got = o.objective_eur.unwrap();
+                assert!(
+                    (got - w).abs() <= 1e-7 * w.abs() + 1e-3,
+                    "seed {seed}: solver {got} vs brute force {w}"
+                );
+                let plan = o.plan.as_ref().unwrap();
+                assert_eq!(problem.violation(plan), None, "seed {seed}");
+                assert!((problem.objective_eur(plan) - got).abs() < 1e-6 * got.abs());
+                optimal += 1;
+                if o.milp.as_ref().is_some_and(|m| m.binding_substations > 0) {
+                    shared += 1;
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    eprintln!("{checked} instances: {optimal} optimal, {infeasible} infeasible, {shared} with shared substations");
+    // The sample must exercise both outcomes and the shared-headroom rows.
+    assert!(optimal >= 100, "{optimal} optimal");
+    assert!(infeasible >= 5, "{infeasible} infeasible");
+    assert!(shared >= 5, "{shared} with shared substations");
+}
