@@ -295,3 +295,127 @@ fn optimum_equals_brute_force_on_200_small_instances() {
     assert!(infeasible >= 5, "{infeasible} infeasible");
     assert!(shared >= 5, "{shared} with shared substations");
 }
+
+/// MODEL.md's program written literally: every pairwise separation row, z/p for every
+/// option of every site, a headroom row for every substation, no reductions.
+fn literal_model_objective(problem: &Problem) -> Option<f64> {
+    use good_lp::{variable, Expression, ProblemVariables, SolverModel};
+    let mut vars = ProblemVariables::new();
+    let mut obj = Expression::default();
+    let mut rows = Vec::new();
+    let x: Vec<_> = problem.sites.iter().map(|_| vars.add(variable().binary())).collect();
+    let mut draw: Vec<Expression> = vec![Expression::default(); problem.headroom_mw.len()];
+    for (i, s) in problem.sites.iter().enumerate() {
+        obj.add_mul(s.fixed_eur, x[i]);
+        let mut power = Expression::default();
+        let mut count = Expression::default();
+        for o in &s.options {
+            let z = vars.add(variable().binary());
+            let p = vars.add(variable().min(0.0));
+            obj.add_mul(o.cost_eur, z);
+            rows.push((Expression::from(p) - o.cap_mw * z).leq(0.0));
+            rows.push((Expression::from(z) - x[i]).leq(0.0));
+            power.add_mul(1.0, p);
+            count.add_mul(1.0, z);
+            draw[o.substation].add_mul(1.0, p);
+        }
+        rows.push((power - problem.power_mw * x[i]).eq(0.0));
+        rows.push(count.leq(problem.max_lines as f64));
+    }
+    for (s, e) in draw.into_iter().enumerate() {
+        rows.push(e.leq(problem.headroom_mw[s]));
+    }
+    rows.push(x.iter().copied().sum::<Expression>().eq(problem.k as f64));
+    for i in 0..x.len() {
+        for l in i + 1..x.len() {
+            if problem.conflict(i, l) {
+                rows.push((x[i] + x[l]).leq(1.0));
+            }
+        }
+    }
+    if let Some(m) = problem.max_per_country {
+        for c in 0..problem.countries.len() {
+            let e: Expression = (0..x.len()).filter(|&i| problem.sites[i].country == Some(c)).map(|i| x[i]).sum();
+            rows.push(e.leq(m as f64));
+        }
+    }
+    for d in &problem.demand {
+        if problem.demand_limit_ms.is_some() {
+            rows.push(d.reach.iter().map(|&(i, _)| x[i]).sum::<Expression>().geq(1.0));
+        }
+        if problem.has_latency_cost() && d.weight > 0.0 {
+            let mut served = Expression::default();
+            for &(i, rtt) in &d.reach {
+                let y = vars.add(variable().min(0.0).max(1.0));
+                obj.add_mul(problem.eur_per_ms * d.weight * rtt, y);
+                rows.push((Expression::from(y) - x[i]).leq(0.0));
+                served.add_mul(1.0, y);
+            }
+            rows.push(served.eq(1.0));
+        }
+    }
+    let eval = obj.clone();
+    match vars.minimise(obj).using(good_lp::microlp).with_all(rows).solve() {
+        Ok(sol) => Some(eval.eval_with(&sol)),
+        Err(good_lp::ResolutionError::Infeasible) => None,
+        Err(e) => panic!("literal model: {e}"),
+    }
+}
+
+#[test]
+fn reduced_program_equals_literal_model_on_larger_instances() {
+    let root = std::env::temp_dir().join(format!("gigasite-lit-{}", std::process::id()));
+    let opts = SolveOptions {
+        backend: Backend::Microlp,
+        time_limit_s: None,
+        mip_gap: 0.0,
+    };
+    let mut compared = 0;
+    for seed in 1..=12u64 {
+        let dir = root.join(seed.to_string());
+        let mut rng = SplitMix64::new(seed);
+        let g = GenerateOptions {
+            seed: 1000 + seed,
+            parcels: 300,
+            substations: 150,
+            routes: 40,
+            demand: 3,
+            countries: 4,
+            extent: [0.0, 44.0, 10.0, 52.0],
+            ..GenerateOptions::default()
+        };
+        generate(&dir, &g).unwrap();
+        let text = format!(
+            "[layers]\nland = \"land.geojson\"\ngrid = \"grid.geojson\"\nprices = \"prices.geojson\"\nfibre = \"fibre.geojson\"\ndemand = \"demand.geojson\"\n\
+             [sites]\ncount = {}\nmin_separation_km = {:.1}\n{}\n[latency]\neur_per_ms = {:.1}\n",
+            2 + rng.below(3),
+            rng.range(50.0, 300.0),
+            if rng.below(2) == 0 { "max_per_country = 1" } else { "" },
+            [0.0, 5e6][rng.below(2)],
+        );
+        let path = dir.join("scenario.toml");
+        std::fs::write(&path, text).unwrap();
+        let scenario = Scenario::load(&path).unwrap();
+        let result = gigasite::run(&scenario, &opts, &Silent).unwrap();
+        let literal = literal_model_objective(&result.problem);
+        match (literal, result.outcome.objective_eur) {
+            (None, None) => assert_eq!(result.outcome.status, Status::Infeasible),
+            (Some(want), Some(got)) => {
+                assert!((want - got).abs() <= 1e-7 * want.abs(), "seed {seed}: literal {want} vs reduced {got}");
+                compared += 1;
+            }
+            other => panic!("seed {seed}: literal vs reduced {other:?}"),
+        }
+        eprintln!(
+            "seed {seed}: {} eligible, {} survivors, status {:?}",
+            result.problem.sites.len(),
+            result.outcome.reductions.survivors,
+            result.outcome.status
+        );
+        {
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(compared >= 8, "only {compared} feasible instances compared");
+}
