@@ -14,7 +14,10 @@ use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions, Status};
 
 fn main() {
-    let runs: usize = std::env::var("GIGASITE_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let runs: usize = std::env::var("GIGASITE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let seeds: Vec<u64> = vec![1, 2, 3];
     let root = std::env::temp_dir().join(format!("gigasite-bench-{}", std::process::id()));
     let mut backends = vec![Backend::Microlp];
@@ -53,7 +56,11 @@ fn main() {
                 last = Some(r);
             }
             let r = last.unwrap();
-            assert_eq!(r.outcome.status, Status::Optimal, "seed {seed}: not proven optimal");
+            assert_eq!(
+                r.outcome.status,
+                Status::Optimal,
+                "seed {seed}: not proven optimal"
+            );
             totals.sort_by(f64::total_cmp);
             let red = &r.outcome.reductions;
             let m = r.outcome.milp.clone().unwrap_or_default();

@@ -38,7 +38,18 @@ fn generated(dir: &Path, extra: &[&str]) {
     let out = run(bin()
         .arg("generate")
         .arg(dir)
-        .args(["--seed", "3", "--parcels", "400", "--substations", "300", "--routes", "120", "--demand", "6"])
+        .args([
+            "--seed",
+            "3",
+            "--parcels",
+            "400",
+            "--substations",
+            "300",
+            "--routes",
+            "120",
+            "--demand",
+            "6",
+        ])
         .args(extra));
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
@@ -52,7 +63,11 @@ fn optimal_run_exits_0_and_writes_both_files() {
     let t = TempDir::new("ok");
     generated(&t.0, &[]);
     let out_dir = t.0.join("out");
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(&out_dir));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(&out_dir));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("status optimal"), "{stdout}");
@@ -61,7 +76,8 @@ fn optimal_run_exits_0_and_writes_both_files() {
     assert_eq!(s["status"], "optimal");
     assert_eq!(s["exit_code"], 0);
     assert_eq!(s["sites"].as_array().unwrap().len(), 4);
-    let sites: serde_json::Value = serde_json::from_slice(&std::fs::read(out_dir.join("sites.geojson")).unwrap()).unwrap();
+    let sites: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("sites.geojson")).unwrap()).unwrap();
     let points = sites["features"]
         .as_array()
         .unwrap()
@@ -70,7 +86,12 @@ fn optimal_run_exits_0_and_writes_both_files() {
         .count();
     assert_eq!(points, 4);
     // --json prints the same summary.
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(&out_dir).arg("--json"));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--json"));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["objective"], s["objective"]);
 }
@@ -83,10 +104,18 @@ fn infeasible_run_exits_2_and_says_why() {
     // A sites.geojson from an earlier run must not survive next to an infeasible summary.
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(out_dir.join("sites.geojson"), "stale").unwrap();
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(&out_dir).arg("-q"));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("-q"));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("30 sites with max_per_country = 1, but eligible candidates lie in only"), "{stderr}");
+    assert!(
+        stderr.contains("30 sites with max_per_country = 1, but eligible candidates lie in only"),
+        "{stderr}"
+    );
     assert!(stderr.contains("removed by rule"), "{stderr}");
     assert_eq!(summary(&out_dir)["status"], "infeasible");
     assert!(!out_dir.join("sites.geojson").exists());
@@ -96,10 +125,17 @@ fn infeasible_run_exits_2_and_says_why() {
 fn uncovered_demand_is_named() {
     let t = TempDir::new("demand");
     generated(&t.0, &["--demand-rtt-ms", "0.01"]);
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(t.0.join("out")));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(t.0.join("out")));
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("is beyond 0.01 ms of every eligible candidate"), "{stderr}");
+    assert!(
+        stderr.contains("is beyond 0.01 ms of every eligible candidate"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -125,17 +161,27 @@ fn time_limit_exits_3_with_a_gap() {
 #[test]
 fn errors_exit_1_and_name_the_culprit() {
     let t = TempDir::new("errors");
-    let out = run(bin().arg("solve").arg(t.0.join("missing.toml")).arg("--out").arg(t.0.join("out")));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("missing.toml"))
+        .arg("--out")
+        .arg(t.0.join("out")));
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("missing.toml"));
 
     generated(&t.0, &[]);
     let land = t.0.join("land.geojson");
-    let bad = std::fs::read_to_string(&land)
-        .unwrap()
-        .replacen("\"price_eur_per_m2\":", "\"price_eur_per_m2\":-", 1);
+    let bad = std::fs::read_to_string(&land).unwrap().replacen(
+        "\"price_eur_per_m2\":",
+        "\"price_eur_per_m2\":-",
+        1,
+    );
     std::fs::write(&land, bad).unwrap();
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(t.0.join("out")));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(t.0.join("out")));
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("land.geojson"), "{stderr}");
@@ -143,7 +189,12 @@ fn errors_exit_1_and_name_the_culprit() {
     assert!(stderr.contains("price_eur_per_m2"), "{stderr}");
     assert!(!t.0.join("out").join("sites.geojson").exists());
 
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(t.0.join("out")).args(["--solver", "cplex"]));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(t.0.join("out"))
+        .args(["--solver", "cplex"]));
     // A usage error is an error (1), never mistaken for "infeasible" (2).
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cplex"));
@@ -156,7 +207,11 @@ fn same_inputs_give_identical_bytes() {
     let mut outputs = Vec::new();
     for run_no in 0..2 {
         let dir = t.0.join(format!("out{run_no}"));
-        let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(&dir));
+        let out = run(bin()
+            .arg("solve")
+            .arg(t.0.join("scenario.toml"))
+            .arg("--out")
+            .arg(&dir));
         assert_eq!(out.status.code(), Some(0));
         outputs.push(std::fs::read(dir.join("sites.geojson")).unwrap());
     }
@@ -168,33 +223,63 @@ fn same_inputs_give_identical_bytes() {
 #[test]
 fn ogrinfo_reads_sites_geojson() {
     if Command::new("ogrinfo").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "ogrinfo is missing on CI: install gdal-bin");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ogrinfo is missing on CI: install gdal-bin"
+        );
         eprintln!("skipped: ogrinfo not installed");
         return;
     }
     let t = TempDir::new("ogr");
     generated(&t.0, &[]);
     let out_dir = t.0.join("out");
-    let out = run(bin().arg("solve").arg(t.0.join("scenario.toml")).arg("--out").arg(&out_dir));
+    let out = run(bin()
+        .arg("solve")
+        .arg(t.0.join("scenario.toml"))
+        .arg("--out")
+        .arg(&out_dir));
     assert_eq!(out.status.code(), Some(0));
     let path = out_dir.join("sites.geojson");
-    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let features = written["features"].as_array().unwrap();
 
-    let info = run(Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&path));
+    let info = run(Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&path));
     assert!(info.status.success(), "{}", text(&info.stderr));
     let info = text(&info.stdout);
-    assert!(info.contains(&format!("Feature Count: {}", features.len())), "{info}");
-    for field in ["rank: Integer", "cost_total_eur: Real", "id: String", "kind: String", "mw: Real"] {
+    assert!(
+        info.contains(&format!("Feature Count: {}", features.len())),
+        "{info}"
+    );
+    for field in [
+        "rank: Integer",
+        "cost_total_eur: Real",
+        "id: String",
+        "kind: String",
+        "mw: Real",
+    ] {
         assert!(info.contains(field), "ogrinfo lacks field {field}:\n{info}");
     }
 
-    let info = run(Command::new("ogrinfo").args(["-ro", "-al", "-where", "kind = 'site'"]).arg(&path));
+    let info = run(Command::new("ogrinfo")
+        .args(["-ro", "-al", "-where", "kind = 'site'"])
+        .arg(&path));
     let info = text(&info.stdout);
-    for f in features.iter().filter(|f| f["properties"]["kind"] == "site") {
+    for f in features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "site")
+    {
         let p = &f["properties"];
-        assert!(info.contains(&format!("id (String) = {}", p["id"].as_str().unwrap())), "{info}");
-        assert!(info.contains(&format!("rank (Integer) = {}", p["rank"])), "{info}");
+        assert!(
+            info.contains(&format!("id (String) = {}", p["id"].as_str().unwrap())),
+            "{info}"
+        );
+        assert!(
+            info.contains(&format!("rank (Integer) = {}", p["rank"])),
+            "{info}"
+        );
         let total = p["cost_total_eur"].as_f64().unwrap();
         // ogrinfo prints reals with up to 15 significant digits.
         let shown = info
