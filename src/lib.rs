@@ -79,7 +79,7 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         &mut seconds,
         Stage::ReadLayers,
         "read_layers",
-        || Layers::read(&scenario.layers),
+        || Layers::read(&scenario.layers, progress),
     )?;
     let candidates = timed(
         progress,

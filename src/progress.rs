@@ -27,6 +27,8 @@ impl Stage {
 pub trait Progress: Sync {
     fn start(&self, _stage: Stage) {}
     fn finish(&self, _stage: Stage, _seconds: f64) {}
+    /// `done` of `total` bytes of a layer file read (called every few MB).
+    fn read_bytes(&self, _layer: &str, _done: u64, _total: u64) {}
 }
 
 /// Shows nothing.

@@ -174,9 +174,9 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
     let o = &r.outcome;
     let layers: Vec<Value> = r
         .layers
-        .hashes
+        .info
         .iter()
-        .map(|(name, path, hash)| json!({"layer": name, "path": path, "hash": hash}))
+        .map(|(name, i)| json!({"layer": name, "path": i.path, "hash": i.hash, "bytes": i.bytes, "features": i.features}))
         .collect();
     let latency_eur = o
         .plan

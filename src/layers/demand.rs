@@ -3,8 +3,11 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{FeatureCtx, RawLayer, UniqueIds};
+use super::{read_features, FeatureCtx, LayerInfo, UniqueIds};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct DemandPoint {
@@ -14,11 +17,11 @@ pub struct DemandPoint {
     pub location: Coord,
 }
 
-pub fn read_demand(raw: &RawLayer) -> Result<Vec<DemandPoint>> {
+pub fn read_demand(path: &Path, progress: &dyn Progress) -> Result<(Vec<DemandPoint>, LayerInfo)> {
     let mut ids = UniqueIds::default();
-    let mut out = Vec::with_capacity(raw.collection.features.len());
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+    let mut out = Vec::new();
+    let info = read_features(path, "demand", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;
         let location = match ctx.geometry(feature)? {
@@ -31,6 +34,7 @@ pub fn read_demand(raw: &RawLayer) -> Result<Vec<DemandPoint>> {
             id,
             location,
         });
-    }
-    Ok(out)
+        Ok(())
+    })?;
+    Ok((out, info))
 }

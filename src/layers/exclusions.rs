@@ -2,8 +2,11 @@
 
 use geo::MultiPolygon;
 
-use super::{FeatureCtx, RawLayer};
+use super::{read_features, FeatureCtx, LayerInfo};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct Exclusion {
@@ -11,10 +14,10 @@ pub struct Exclusion {
     pub area: MultiPolygon,
 }
 
-pub fn read_exclusions(raw: &RawLayer) -> Result<Vec<Exclusion>> {
-    let mut out = Vec::with_capacity(raw.collection.features.len());
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+pub fn read_exclusions(path: &Path, progress: &dyn Progress) -> Result<(Vec<Exclusion>, LayerInfo)> {
+    let mut out = Vec::new();
+    let info = read_features(path, "exclusions", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let g = ctx.geometry(feature)?;
         let area = ctx
             .areal(g)?
@@ -23,6 +26,7 @@ pub fn read_exclusions(raw: &RawLayer) -> Result<Vec<Exclusion>> {
             reason: ctx.string("reason")?,
             area,
         });
-    }
-    Ok(out)
+        Ok(())
+    })?;
+    Ok((out, info))
 }

@@ -3,8 +3,11 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 /// A fibre route: one or more polylines (a MultiLineString's parts are not joined
 /// unless their vertices snap together).
@@ -29,11 +32,11 @@ pub struct FibreLayer {
     pub ixps: Vec<Ixp>,
 }
 
-pub fn read_fibre(raw: &RawLayer) -> Result<FibreLayer> {
+pub fn read_fibre(path: &Path, progress: &dyn Progress) -> Result<(FibreLayer, LayerInfo)> {
     let mut ids = UniqueIds::default();
     let mut layer = FibreLayer::default();
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+    let info = read_features(path, "fibre", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;
         let name = ctx.string("name")?;
@@ -83,7 +86,8 @@ pub fn read_fibre(raw: &RawLayer) -> Result<FibreLayer> {
                 )
             }
         }
-    }
-    require_nonempty(&raw.path, &layer.routes, "fibre routes")?;
-    Ok(layer)
+        Ok(())
+    })?;
+    require_nonempty(path, &layer.routes, "fibre routes")?;
+    Ok((layer, info))
 }

@@ -3,8 +3,11 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct Substation {
@@ -15,11 +18,11 @@ pub struct Substation {
     pub location: Coord,
 }
 
-pub fn read_grid(raw: &RawLayer) -> Result<Vec<Substation>> {
+pub fn read_grid(path: &Path, progress: &dyn Progress) -> Result<(Vec<Substation>, LayerInfo)> {
     let mut ids = UniqueIds::default();
-    let mut out = Vec::with_capacity(raw.collection.features.len());
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+    let mut out = Vec::new();
+    let info = read_features(path, "grid", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;
         let location = match ctx.geometry(feature)? {
@@ -33,7 +36,8 @@ pub fn read_grid(raw: &RawLayer) -> Result<Vec<Substation>> {
             id,
             location,
         });
-    }
-    require_nonempty(&raw.path, &out, "substations")?;
-    Ok(out)
+        Ok(())
+    })?;
+    require_nonempty(path, &out, "substations")?;
+    Ok((out, info))
 }

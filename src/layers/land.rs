@@ -4,8 +4,11 @@ use geo::{Coord, GeodesicArea, InteriorPoint, MultiPolygon};
 use geojson::GeometryValue;
 use serde::Serialize;
 
-use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 /// How a candidate's location was taken from its geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,11 +46,11 @@ pub struct LandParcel {
     pub outline: Option<MultiPolygon>,
 }
 
-pub fn read_land(raw: &RawLayer) -> Result<Vec<LandParcel>> {
+pub fn read_land(path: &Path, progress: &dyn Progress) -> Result<(Vec<LandParcel>, LayerInfo)> {
     let mut ids = UniqueIds::default();
-    let mut out = Vec::with_capacity(raw.collection.features.len());
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+    let mut out = Vec::new();
+    let info = read_features(path, "land", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;
         let geometry = ctx.geometry(feature)?;
@@ -90,7 +93,8 @@ pub fn read_land(raw: &RawLayer) -> Result<Vec<LandParcel>> {
             location_method: method,
             outline,
         });
-    }
-    require_nonempty(&raw.path, &out, "land parcels")?;
-    Ok(out)
+        Ok(())
+    })?;
+    require_nonempty(path, &out, "land parcels")?;
+    Ok((out, info))
 }

@@ -12,10 +12,11 @@ mod land;
 mod prices;
 
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, JsonValue, Position};
+use geojson::{Feature, GeometryValue, JsonObject, JsonValue, Position};
 
 pub use demand::{read_demand, DemandPoint};
 pub use exclusions::{read_exclusions, Exclusion};
@@ -25,56 +26,415 @@ pub use land::{read_land, LandParcel, LocationMethod};
 pub use prices::{read_prices, PriceZone};
 
 use crate::error::{Error, FeatureRef, Result};
+use crate::progress::Progress;
 
-/// A layer file parsed as a FeatureCollection, with the hash of its bytes.
-pub struct RawLayer {
+/// Limits on what a layer may hold; beyond them reading fails with a clear error.
+pub mod limits {
+    /// Features per layer.
+    pub const MAX_FEATURES: usize = 50_000_000;
+    /// Bytes of one feature's JSON text (a very detailed polygon fits).
+    pub const MAX_FEATURE_BYTES: usize = 256 << 20;
+    /// Bytes of one string property (ids, names, zone codes).
+    pub const MAX_STRING_BYTES: usize = 64 << 10;
+    /// JSON nesting depth (serde_json's own limit).
+    pub const MAX_DEPTH: usize = 128;
+}
+
+/// What was read from a layer file besides its features.
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
     pub path: PathBuf,
-    pub collection: FeatureCollection,
+    /// FNV-1a of the file's bytes.
     pub hash: String,
+    pub bytes: u64,
+    pub features: usize,
 }
 
 /// 64-bit FNV-1a of the file's bytes, as hex. A change detector, not a cryptographic hash.
 pub fn content_hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("fnv1a64:{h:016x}")
+    let mut h = Fnv::default();
+    h.update(bytes);
+    h.hex()
 }
 
-pub fn read_collection(path: &Path) -> Result<RawLayer> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let hash = content_hash(&bytes);
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+/// FNV-1a, incrementally.
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn update(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    pub fn hex(&self) -> String {
+        format!("fnv1a64:{:016x}", self.0)
+    }
+}
+
+/// The hash of a file's bytes, read in chunks.
+pub fn hash_file(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Fnv::default();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.hex())
+}
+
+/// Reads bytes, hashing them and reporting progress as it goes.
+struct Tally<'a, R> {
+    inner: R,
+    hash: Fnv,
+    bytes: u64,
+    total: u64,
+    reported: u64,
+    layer: &'a str,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Tally<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        if self.bytes - self.reported >= 4 << 20 || (n == 0 && self.bytes != self.reported) {
+            self.reported = self.bytes;
+            self.progress.read_bytes(self.layer, self.bytes, self.total);
+        }
+        Ok(n)
+    }
+}
+
+/// Streams the features of a GeoJSON FeatureCollection to `each`, one at a time, so
+/// memory holds what `each` keeps rather than the file's text. Checks the top level
+/// (a FeatureCollection; a `crs` member, if any, naming WGS84); a UTF-8 byte-order
+/// mark is skipped; the file's hash is computed on the way.
+pub fn read_features(
+    path: &Path,
+    layer: &str,
+    progress: &dyn Progress,
+    mut each: impl FnMut(usize, &Feature) -> Result<()>,
+) -> Result<LayerInfo> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let tally = Tally {
+        inner: file,
+        hash: Fnv::default(),
+        bytes: 0,
+        total,
+        reported: 0,
+        layer,
+        progress,
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, tally);
     let layer_err = |message: String| Error::Layer {
         path: path.to_path_buf(),
         message,
     };
-    let value: JsonValue =
-        serde_json::from_slice(text).map_err(|e| layer_err(format!("not valid JSON: {e}")))?;
-    match value.get("type").and_then(JsonValue::as_str) {
-        Some("FeatureCollection") => {}
+    {
+        let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+        }
+    }
+    let mut failure: Option<Error> = None;
+    let mut count = 0usize;
+    let outcome = {
+        let mut de = serde_json::Deserializer::from_reader(&mut reader);
+        let visitor = TopVisitor {
+            path,
+            each: &mut each,
+            failure: &mut failure,
+            count: &mut count,
+        };
+        serde::Deserializer::deserialize_any(&mut de, visitor).and_then(|top| de.end().map(|_| top))
+    };
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let top = outcome.map_err(|e| {
+        let what = if e.to_string().contains("recursion limit") {
+            format!("JSON nested deeper than {} levels ({e})", limits::MAX_DEPTH)
+        } else if e.is_eof() {
+            format!("truncated JSON: the file ends early ({e})")
+        } else if e.is_io() {
+            format!("could not be read: {e}")
+        } else {
+            format!("not valid JSON: {e}")
+        };
+        layer_err(what)
+    })?;
+    match top.kind.as_deref() {
+        Some("FeatureCollection") if top.has_features => {}
+        Some("FeatureCollection") => {
+            return Err(layer_err("the FeatureCollection has no `features` member".into()))
+        }
         Some(other) => {
             return Err(layer_err(format!(
                 "expected a GeoJSON FeatureCollection, found a {other}"
             )))
         }
-        None => return Err(layer_err(
-            "expected a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\")"
-                .into(),
-        )),
+        None => {
+            return Err(layer_err(
+                "expected a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\")"
+                    .into(),
+            ))
+        }
     }
-    if let Some(crs) = value.get("crs") {
+    if let Some(crs) = &top.crs {
         check_crs(crs).map_err(layer_err)?;
     }
-    let collection: FeatureCollection = serde_json::from_value(value)
-        .map_err(|e| layer_err(format!("not a valid FeatureCollection: {e}")))?;
-    Ok(RawLayer {
+    let tally = reader.into_inner();
+    Ok(LayerInfo {
         path: path.to_path_buf(),
-        collection,
-        hash,
+        hash: tally.hash.hex(),
+        bytes: tally.bytes,
+        features: count,
     })
+}
+
+/// The top-level members that matter, once the features have been streamed.
+struct Top {
+    kind: Option<String>,
+    crs: Option<JsonValue>,
+    has_features: bool,
+}
+
+impl Top {
+    fn not_an_object(what: &str) -> Top {
+        Top {
+            kind: Some(what.into()),
+            crs: None,
+            has_features: false,
+        }
+    }
+}
+
+struct TopVisitor<'a, F> {
+    path: &'a Path,
+    each: &'a mut F,
+    failure: &'a mut Option<Error>,
+    count: &'a mut usize,
+}
+
+impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for TopVisitor<'_, F> {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Top, A::Error> {
+        let mut top = Top {
+            kind: None,
+            crs: None,
+            has_features: false,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    let v: JsonValue = map.next_value()?;
+                    top.kind = Some(v.as_str().unwrap_or("(type that is not a string)").to_string());
+                }
+                "crs" => top.crs = Some(map.next_value()?),
+                "features" => {
+                    top.has_features = true;
+                    map.next_value_seed(FeaturesSeed {
+                        path: self.path,
+                        each: &mut *self.each,
+                        failure: &mut *self.failure,
+                        count: &mut *self.count,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(top)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Top, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Top::not_an_object("JSON array"))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON string"))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON number"))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON number"))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON number"))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON boolean"))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Top, E> {
+        Ok(Top::not_an_object("JSON null"))
+    }
+}
+
+struct FeaturesSeed<'a, F> {
+    path: &'a Path,
+    each: &'a mut F,
+    failure: &'a mut Option<Error>,
+    count: &'a mut usize,
+}
+
+impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::DeserializeSeed<'de> for FeaturesSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for FeaturesSeed<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        use serde::de::Error as _;
+        let mut index = 0usize;
+        // Each feature is first taken as raw text (numbers unparsed), so a number out
+        // of f64 range can be pinned to its feature and property.
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            let text = raw.get();
+            let checked = if index >= limits::MAX_FEATURES {
+                Err(Error::Layer {
+                    path: self.path.to_path_buf(),
+                    message: format!("more than {} features: over the documented limit", limits::MAX_FEATURES),
+                })
+            } else if text.len() > limits::MAX_FEATURE_BYTES {
+                Err(raw_feature_error(
+                    self.path,
+                    index,
+                    text,
+                    None,
+                    format!(
+                        "the feature's JSON is {} bytes, over the documented limit of {}",
+                        text.len(),
+                        limits::MAX_FEATURE_BYTES
+                    ),
+                ))
+            } else {
+                serde_json::from_str::<Feature>(text)
+                    .map_err(|e| feature_parse_error(self.path, index, text, &e))
+                    .and_then(|feature| {
+                        check_strings(self.path, index, &feature)?;
+                        (self.each)(index, &feature)
+                    })
+            };
+            if let Err(e) = checked {
+                *self.failure = Some(e);
+                return Err(A::Error::custom("stopped at a bad feature"));
+            }
+            index += 1;
+            *self.count = index;
+        }
+        Ok(())
+    }
+}
+
+/// Long strings in properties fail cleanly.
+fn check_strings(path: &Path, index: usize, feature: &Feature) -> Result<()> {
+    if let Some(props) = &feature.properties {
+        for (k, v) in props {
+            if let JsonValue::String(s) = v {
+                if s.len() > limits::MAX_STRING_BYTES {
+                    let ctx = FeatureCtx::new(path, index, feature);
+                    return Err(ctx.err(
+                        Some(k),
+                        format!(
+                            "a string of {} bytes, over the documented limit of {}",
+                            s.len(),
+                            limits::MAX_STRING_BYTES
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An error for a feature known only as text: finds its id if it can.
+fn raw_feature_error(path: &Path, index: usize, text: &str, property: Option<String>, message: String) -> Error {
+    Error::Feature {
+        path: path.to_path_buf(),
+        feature: FeatureRef {
+            index,
+            id: find_id(text),
+        },
+        property,
+        message,
+    }
+}
+
+/// The feature's `id` from its text, when it is a plain string or number.
+fn find_id(text: &str) -> Option<String> {
+    let at = text.find("\"id\"")?;
+    let rest = text[at + 4..].trim_start().strip_prefix(':')?.trim_start();
+    if let Some(s) = rest.strip_prefix('"') {
+        return s.find('"').map(|end| s[..end].to_string());
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '+'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| rest[..end].to_string())
+}
+
+/// Explains why one feature's text did not parse, naming the property when the
+/// problem is a number beyond f64 (e.g. 1e999).
+fn feature_parse_error(path: &Path, index: usize, text: &str, e: &serde_json::Error) -> Error {
+    let msg = e.to_string();
+    if msg.contains("number out of range") {
+        // Walk back from the error to the key whose value overflowed.
+        let offset = line_col_offset(text, e.line(), e.column()).min(text.len());
+        let property = text.get(..offset).and_then(|head| {
+            let colon = head.rfind(':')?;
+            let before = head[..colon].trim_end().strip_suffix('"')?;
+            let start = before.rfind('"')?;
+            Some(before[start + 1..].to_string())
+        });
+        return raw_feature_error(
+            path,
+            index,
+            text,
+            property,
+            "not a finite number (it overflows a 64-bit float)".into(),
+        );
+    }
+    raw_feature_error(path, index, text, None, format!("not a valid GeoJSON feature: {msg}"))
+}
+
+fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + col.saturating_sub(1);
+        }
+        offset += l.len();
+    }
+    text.len()
 }
 
 /// The legacy `crs` member is accepted only when it names WGS84 longitude/latitude.
@@ -347,42 +707,35 @@ pub struct Layers {
     pub fibre: FibreLayer,
     pub demand: Vec<DemandPoint>,
     pub exclusions: Vec<Exclusion>,
-    /// (layer name, path, content hash) of every layer read.
-    pub hashes: Vec<(String, PathBuf, String)>,
+    /// (layer name, what was read) for every layer read.
+    pub info: Vec<(String, LayerInfo)>,
 }
 
 impl Layers {
     /// Reads every layer a scenario names.
-    pub fn read(l: &crate::scenario::Layers) -> Result<Layers> {
-        let mut hashes = Vec::new();
-        let mut note = |name: &str, raw: &RawLayer| {
-            hashes.push((name.to_string(), raw.path.clone(), raw.hash.clone()));
-        };
-        let raw = read_collection(&l.land)?;
-        note("land", &raw);
-        let land = read_land(&raw)?;
-        let raw = read_collection(&l.grid)?;
-        note("grid", &raw);
-        let grid = read_grid(&raw)?;
-        let raw = read_collection(&l.prices)?;
-        note("prices", &raw);
-        let prices = read_prices(&raw)?;
-        let raw = read_collection(&l.fibre)?;
-        note("fibre", &raw);
-        let fibre = read_fibre(&raw)?;
+    pub fn read(l: &crate::scenario::Layers, progress: &dyn Progress) -> Result<Layers> {
+        let mut info = Vec::new();
+        let (land, i) = read_land(&l.land, progress)?;
+        info.push(("land".to_string(), i));
+        let (grid, i) = read_grid(&l.grid, progress)?;
+        info.push(("grid".to_string(), i));
+        let (prices, i) = read_prices(&l.prices, progress)?;
+        info.push(("prices".to_string(), i));
+        let (fibre, i) = read_fibre(&l.fibre, progress)?;
+        info.push(("fibre".to_string(), i));
         let demand = match &l.demand {
             Some(p) => {
-                let raw = read_collection(p)?;
-                note("demand", &raw);
-                read_demand(&raw)?
+                let (d, i) = read_demand(p, progress)?;
+                info.push(("demand".to_string(), i));
+                d
             }
             None => Vec::new(),
         };
         let exclusions = match &l.exclusions {
             Some(p) => {
-                let raw = read_collection(p)?;
-                note("exclusions", &raw);
-                read_exclusions(&raw)?
+                let (e, i) = read_exclusions(p, progress)?;
+                info.push(("exclusions".to_string(), i));
+                e
             }
             None => Vec::new(),
         };
@@ -393,7 +746,7 @@ impl Layers {
             fibre,
             demand,
             exclusions,
-            hashes,
+            info,
         })
     }
 }

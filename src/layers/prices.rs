@@ -2,8 +2,11 @@
 
 use geo::MultiPolygon;
 
-use super::{require_nonempty, FeatureCtx, RawLayer, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use std::path::Path;
+
 use crate::error::Result;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct PriceZone {
@@ -13,11 +16,11 @@ pub struct PriceZone {
     pub area: MultiPolygon,
 }
 
-pub fn read_prices(raw: &RawLayer) -> Result<Vec<PriceZone>> {
+pub fn read_prices(path: &Path, progress: &dyn Progress) -> Result<(Vec<PriceZone>, LayerInfo)> {
     let mut zones = UniqueIds::default();
-    let mut out = Vec::with_capacity(raw.collection.features.len());
-    for (index, feature) in raw.collection.features.iter().enumerate() {
-        let ctx = FeatureCtx::new(&raw.path, index, feature);
+    let mut out = Vec::new();
+    let info = read_features(path, "prices", progress, |index, feature| {
+        let ctx = FeatureCtx::new(path, index, feature);
         let zone = ctx.required_string("zone")?;
         zones.check(&ctx, &zone, "zone")?;
         let g = ctx.geometry(feature)?;
@@ -30,7 +33,8 @@ pub fn read_prices(raw: &RawLayer) -> Result<Vec<PriceZone>> {
             zone,
             area,
         });
-    }
-    require_nonempty(&raw.path, &out, "price zones")?;
-    Ok(out)
+        Ok(())
+    })?;
+    require_nonempty(path, &out, "price zones")?;
+    Ok((out, info))
 }
