@@ -182,8 +182,8 @@ impl Scenario {
     /// Parses scenario text; `path` is used in messages, `dir` resolves layer paths.
     pub fn from_toml(text: &str, path: &Path, name: &str, dir: &Path) -> Result<Scenario> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let file: ScenarioFile =
-            toml::from_str(text).map_err(|e| Error::scenario(path, e.to_string().trim_end()))?;
+        let file: ScenarioFile = toml::from_str(text)
+            .map_err(|e| Error::scenario(path, with_suggestion(e.to_string().trim_end())))?;
         let resolve = |p: &Path| -> PathBuf {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -319,6 +319,47 @@ impl Scenario {
     }
 }
 
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`" messages.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.split("unknown field `").nth(1) else {
+        return message.to_string();
+    };
+    let Some(unknown) = rest.split('`').next() else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = rest
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| rest.split("expected ").nth(1))
+        .map(|list| list.split('`').skip(1).step_by(2).collect())
+        .unwrap_or_default();
+    let best = known
+        .iter()
+        .map(|k| (edit_distance(unknown, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 3.max(k.len() / 3));
+    match best {
+        Some((_, k)) => format!("{message}\nunknown key `{unknown}`: did you mean `{k}`?"),
+        None => message.to_string(),
+    }
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +389,15 @@ mod tests {
     fn unknown_key_is_named() {
         let err = parse(&format!("{LAYERS}[sites]\ncuont = 3\n")).unwrap_err();
         assert!(err.to_string().contains("cuont"), "{err}");
+        assert!(err.to_string().contains("did you mean `count`?"), "{err}");
+        let err = parse(&format!("{LAYERS}[latency]\nmax_rtt_ms_to_ipx = 3.0\n")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("did you mean `max_rtt_ms_to_ixp`?"),
+            "{err}"
+        );
+        let err = parse(&format!("{LAYERS}[powr]\nmax_connection_km = 3.0\n")).unwrap_err();
+        assert!(err.to_string().contains("did you mean `power`?"), "{err}");
     }
 
     #[test]
@@ -362,6 +412,13 @@ mod tests {
             let err = parse(&format!("{LAYERS}[{section}]\n{kv}\n")).unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err = parse(&format!("{LAYERS}[sites]\ncount = \"four\"\n")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("count") && msg.contains("test.toml"), "{msg}");
     }
 
     #[test]

@@ -179,19 +179,19 @@ pub fn read_features(
     match top.kind.as_deref() {
         Some("FeatureCollection") if top.has_features => {}
         Some("FeatureCollection") => {
-            return Err(layer_err("the FeatureCollection has no `features` member".into()))
+            return Err(layer_err(
+                "the FeatureCollection has no `features` member".into(),
+            ))
         }
         Some(other) => {
             return Err(layer_err(format!(
                 "expected a GeoJSON FeatureCollection, found a {other}"
             )))
         }
-        None => {
-            return Err(layer_err(
-                "expected a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\")"
-                    .into(),
-            ))
-        }
+        None => return Err(layer_err(
+            "expected a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\")"
+                .into(),
+        )),
     }
     if let Some(crs) = &top.crs {
         check_crs(crs).map_err(layer_err)?;
@@ -236,7 +236,10 @@ impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for T
         f.write_str("a GeoJSON FeatureCollection object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Top, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Top, A::Error> {
         let mut top = Top {
             kind: None,
             crs: None,
@@ -246,7 +249,11 @@ impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for T
             match key.as_str() {
                 "type" => {
                     let v: JsonValue = map.next_value()?;
-                    top.kind = Some(v.as_str().unwrap_or("(type that is not a string)").to_string());
+                    top.kind = Some(
+                        v.as_str()
+                            .unwrap_or("(type that is not a string)")
+                            .to_string(),
+                    );
                 }
                 "crs" => top.crs = Some(map.next_value()?),
                 "features" => {
@@ -266,7 +273,10 @@ impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for T
         Ok(top)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Top, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Top, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(Top::not_an_object("JSON array"))
     }
@@ -297,7 +307,9 @@ struct FeaturesSeed<'a, F> {
     count: &'a mut usize,
 }
 
-impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::DeserializeSeed<'de> for FeaturesSeed<'_, F> {
+impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::DeserializeSeed<'de>
+    for FeaturesSeed<'_, F>
+{
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_seq(self)
@@ -311,7 +323,10 @@ impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for F
         f.write_str("an array of features")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
         use serde::de::Error as _;
         let mut index = 0usize;
         // Each feature is first taken as raw text (numbers unparsed), so a number out
@@ -321,7 +336,10 @@ impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for F
             let checked = if index >= limits::MAX_FEATURES {
                 Err(Error::Layer {
                     path: self.path.to_path_buf(),
-                    message: format!("more than {} features: over the documented limit", limits::MAX_FEATURES),
+                    message: format!(
+                        "more than {} features: over the documented limit",
+                        limits::MAX_FEATURES
+                    ),
                 })
             } else if text.len() > limits::MAX_FEATURE_BYTES {
                 Err(raw_feature_error(
@@ -377,7 +395,13 @@ fn check_strings(path: &Path, index: usize, feature: &Feature) -> Result<()> {
 }
 
 /// An error for a feature known only as text: finds its id if it can.
-fn raw_feature_error(path: &Path, index: usize, text: &str, property: Option<String>, message: String) -> Error {
+fn raw_feature_error(
+    path: &Path,
+    index: usize,
+    text: &str,
+    property: Option<String>,
+    message: String,
+) -> Error {
     Error::Feature {
         path: path.to_path_buf(),
         feature: FeatureRef {
@@ -423,7 +447,25 @@ fn feature_parse_error(path: &Path, index: usize, text: &str, e: &serde_json::Er
             "not a finite number (it overflows a 64-bit float)".into(),
         );
     }
-    raw_feature_error(path, index, text, None, format!("not a valid GeoJSON feature: {msg}"))
+    if msg.contains("recursion limit") {
+        return raw_feature_error(
+            path,
+            index,
+            text,
+            None,
+            format!(
+                "JSON nested deeper than {} levels ({msg})",
+                limits::MAX_DEPTH
+            ),
+        );
+    }
+    raw_feature_error(
+        path,
+        index,
+        text,
+        None,
+        format!("not a valid GeoJSON feature: {msg}"),
+    )
 }
 
 fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
