@@ -14,7 +14,10 @@ pub struct Exclusion {
     pub area: MultiPolygon,
 }
 
-pub fn read_exclusions(path: &Path, progress: &dyn Progress) -> Result<(Vec<Exclusion>, LayerInfo)> {
+pub fn read_exclusions(
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<(Vec<Exclusion>, LayerInfo)> {
     let mut out = Vec::new();
     let info = read_features(path, "exclusions", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
