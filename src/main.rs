@@ -52,6 +52,28 @@ enum Command {
         /// No progress display.
         #[arg(long, short)]
         quiet: bool,
+        /// Also write an SVG map of the result to FILE, after the other outputs.
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
+    },
+    /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
+    /// it chooses the same sites).
+    Map {
+        /// A folder written by `gigasite solve`.
+        outdir: PathBuf,
+        /// Where to write the map (default OUTDIR/map.svg).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also draw the ineligible candidates (fainter).
+        #[arg(long)]
+        show_ineligible: bool,
+    },
+    /// Read and validate a scenario and its layers; print what they hold.
+    Check {
+        /// The scenario TOML file.
+        scenario: PathBuf,
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Write a seeded synthetic instance (all layers and scenario.toml) to OUTDIR.
     Generate {
@@ -120,6 +142,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             time_limit,
             mip_gap,
             quiet,
+            map,
         } => {
             let scenario = Scenario::load(&scenario)?;
             let opts = SolveOptions {
@@ -137,6 +160,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             let sites = write_outputs(&out, &result)
                 .with_context(|| format!("writing results to {}", out.display()))?;
             progress.finish(Stage::Report, 0.0);
+            if let Some(path) = &map {
+                cli::map::write_map(path, &result, false)?;
+            }
             for w in &result.candidates.warnings {
                 eprintln!("warning: {w}");
             }
@@ -156,6 +182,40 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
             Ok(exit_code(o.status))
+        }
+        Command::Check { scenario, quiet } => {
+            let scenario = Scenario::load(&scenario)?;
+            let spinner = Spinner::new(quiet);
+            let progress: &dyn Progress = if quiet { &Silent } else { &spinner };
+            progress.start(Stage::ReadLayers);
+            let t = std::time::Instant::now();
+            let layers = gigasite::layers::Layers::read(&scenario.layers, progress)?;
+            progress.finish(Stage::ReadLayers, t.elapsed().as_secs_f64());
+            for (name, info) in &layers.info {
+                println!(
+                    "{name:<10} {:>10} features {:>14} bytes  {}  {}",
+                    info.features,
+                    info.bytes,
+                    info.hash,
+                    info.path.display()
+                );
+            }
+            println!("parsed data: about {} bytes", layers.heap_bytes());
+            if let Some(peak) = cli::peak_rss_bytes() {
+                println!("peak memory (VmHWM): {peak} bytes");
+            }
+            println!("read in {:.2} s", t.elapsed().as_secs_f64());
+            Ok(0)
+        }
+        Command::Map {
+            outdir,
+            out,
+            show_ineligible,
+        } => {
+            let spinner = Spinner::new(false);
+            let path = cli::map::map_command(&outdir, out, show_ineligible, &spinner)?;
+            println!("{}", path.display());
+            Ok(0)
         }
         Command::Generate {
             outdir,

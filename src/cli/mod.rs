@@ -1,5 +1,7 @@
 //! The binary's pieces: progress display and text output. Only the binary prints.
 
+pub mod map;
+
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -43,6 +45,30 @@ impl Progress for Spinner {
             bar.finish_and_clear();
             eprintln!("{} ({seconds:.2} s)", stage.name());
         }
+    }
+
+    /// Large files get a bar of bytes read instead of the spinner.
+    fn read_bytes(&self, layer: &str, done: u64, total: u64) {
+        const LARGE: u64 = 8 << 20;
+        if !self.visible || total < LARGE {
+            return;
+        }
+        let mut guard = self.bar.lock().expect("not poisoned");
+        let bar = guard.get_or_insert_with(|| {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        });
+        if bar.length() != Some(total) {
+            bar.set_length(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_message(format!("reading {layer}"));
+        }
+        bar.set_position(done.min(total));
     }
 }
 
@@ -103,4 +129,12 @@ pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
                 .map_or("-".to_string(), |r| format!("{r:.2}")),
         );
     }
+}
+
+/// The process's peak resident memory, from /proc (Linux only).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

@@ -754,6 +754,75 @@ pub struct Layers {
 }
 
 impl Layers {
+    /// An estimate of the memory the parsed layers hold, bytes: struct sizes plus
+    /// string and coordinate buffers. For the memory benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let s = |x: &String| x.capacity();
+        let os = |x: &Option<String>| x.as_ref().map_or(0, |x| x.capacity());
+        let mp = |m: &MultiPolygon| -> usize {
+            m.0.iter()
+                .map(|p| {
+                    size_of::<Polygon>()
+                        + (p.exterior().0.capacity()
+                            + p.interiors().iter().map(|r| r.0.capacity()).sum::<usize>())
+                            * size_of::<Coord>()
+                })
+                .sum()
+        };
+        let land: usize = self
+            .land
+            .iter()
+            .map(|p| {
+                size_of::<LandParcel>()
+                    + s(&p.id)
+                    + os(&p.name)
+                    + os(&p.country)
+                    + p.outline.as_ref().map_or(0, mp)
+            })
+            .sum();
+        let grid: usize = self
+            .grid
+            .iter()
+            .map(|g| size_of::<Substation>() + s(&g.id) + os(&g.name))
+            .sum();
+        let prices: usize = self
+            .prices
+            .iter()
+            .map(|z| size_of::<PriceZone>() + s(&z.zone) + mp(&z.area))
+            .sum();
+        let fibre: usize = self
+            .fibre
+            .routes
+            .iter()
+            .map(|r| {
+                size_of::<Route>()
+                    + s(&r.id)
+                    + r.parts
+                        .iter()
+                        .map(|p| p.capacity() * size_of::<Coord>())
+                        .sum::<usize>()
+            })
+            .sum::<usize>()
+            + self
+                .fibre
+                .ixps
+                .iter()
+                .map(|x| size_of::<Ixp>() + s(&x.id))
+                .sum::<usize>();
+        let demand: usize = self
+            .demand
+            .iter()
+            .map(|d| size_of::<DemandPoint>() + s(&d.id) + os(&d.name))
+            .sum();
+        let excl: usize = self
+            .exclusions
+            .iter()
+            .map(|e| size_of::<Exclusion>() + mp(&e.area))
+            .sum();
+        land + grid + prices + fibre + demand + excl
+    }
+
     /// Reads every layer a scenario names.
     pub fn read(l: &crate::scenario::Layers, progress: &dyn Progress) -> Result<Layers> {
         let mut info = Vec::new();
