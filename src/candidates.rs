@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use geo::Coord;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fibre::{Entry, Network};
 use crate::geodesy::{to_unit, Unit};
 use crate::index::{PointIndex, PolygonIndex};
@@ -100,8 +100,8 @@ impl Candidate {
 pub struct Demand {
     pub id: String,
     pub weight: f64,
-    /// (eligible-candidate position, RTT ms) for candidates that may serve it: within
-    /// the demand RTT limit when one is set, else every one with a network path.
+    /// (eligible-candidate position, RTT ms) for every eligible candidate with a
+    /// network path to it; the demand RTT limit is applied by the model.
     pub reach: Vec<(usize, f64)>,
 }
 
@@ -264,20 +264,8 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
     }
 
     let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
-    if scenario.sites.max_per_country.is_some() {
-        if let Some(&i) = eligible.iter().find(|&&i| all[i].country.is_none()) {
-            return Err(Error::Data {
-                message: format!(
-                    "sites.max_per_country is set but eligible candidate {:?} has no country: \
-                     give it a `country` property, or its price zone one",
-                    all[i].id
-                ),
-            });
-        }
-    }
 
-    // RTT from every demand point to every eligible candidate that may serve it.
-    let limit = scenario.latency.max_rtt_ms_to_demand;
+    // RTT from every demand point to every eligible candidate with a path.
     let demand = layers
         .demand
         .iter()
@@ -288,10 +276,7 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
             reach: eligible
                 .iter()
                 .enumerate()
-                .filter_map(|(pos, &i)| {
-                    let r = rtt(all[i].fibre.as_ref()?, src)?;
-                    limit.is_none_or(|l| r <= l).then_some((pos, r))
-                })
+                .filter_map(|(pos, &i)| rtt(all[i].fibre.as_ref()?, src).map(|r| (pos, r)))
                 .collect(),
         })
         .collect();

@@ -23,9 +23,12 @@ pub mod error;
 pub mod fibre;
 pub mod generate;
 pub mod geodesy;
+pub mod import;
 pub mod index;
 pub mod layers;
+pub mod map;
 pub mod model;
+pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod scenario;
@@ -89,11 +92,11 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         || candidates::derive(scenario, &layers),
     )?;
     let problem = timed(progress, &mut seconds, Stage::Model, "problem", || {
-        Ok(Problem::new(
+        Problem::new(
             scenario,
             &candidates,
             layers.grid.iter().map(|s| s.headroom_mw).collect(),
-        ))
+        )
     })?;
     let outcome = timed(progress, &mut seconds, Stage::Solve, "solve", || {
         solve::solve(&problem, opts)

@@ -39,6 +39,7 @@ use std::collections::{BTreeMap, HashSet};
 use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
 
 use crate::candidates::{standalone_grid, Candidates, GridOption};
+use crate::error::{Error, Result};
 use crate::geodesy::Unit;
 use crate::index::pairs_closer_than;
 use crate::scenario::Scenario;
@@ -90,8 +91,21 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// The problem over the eligible candidates of `c`, in their order.
-    pub fn new(scenario: &Scenario, c: &Candidates, headroom_mw: Vec<f64>) -> Problem {
+    /// The problem over the eligible candidates of `c`, in their order. Fails when
+    /// `sites.max_per_country` is set and an eligible candidate has no country.
+    pub fn new(scenario: &Scenario, c: &Candidates, headroom_mw: Vec<f64>) -> Result<Problem> {
+        if scenario.sites.max_per_country.is_some() {
+            if let Some(&i) = c.eligible.iter().find(|&&i| c.all[i].country.is_none()) {
+                return Err(Error::Data {
+                    message: format!(
+                        "sites.max_per_country is set but eligible candidate {:?} has no country: \
+                         give it a `country` property, or its price zone one",
+                        c.all[i].id
+                    ),
+                });
+            }
+        }
+        let limit = scenario.latency.max_rtt_ms_to_demand;
         let power_mw = scenario.facility.power_mw();
         let max_lines = scenario.power.max_lines_per_site as usize;
         let mut countries: Vec<String> = c
@@ -119,7 +133,7 @@ impl Problem {
                 }
             })
             .collect();
-        Problem {
+        Ok(Problem {
             k: scenario.sites.count as usize,
             power_mw,
             max_lines,
@@ -137,10 +151,15 @@ impl Problem {
                 .map(|d| DemandReach {
                     id: d.id.clone(),
                     weight: d.weight,
-                    reach: d.reach.clone(),
+                    reach: d
+                        .reach
+                        .iter()
+                        .copied()
+                        .filter(|&(_, rtt)| limit.is_none_or(|l| rtt <= l))
+                        .collect(),
                 })
                 .collect(),
-        }
+        })
     }
 
     /// Whether sites i and l are too close to both be open.
