@@ -152,7 +152,7 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
     let rtt = |e: &Entry, src: &Option<(Entry, Vec<f64>)>| -> Option<f64> {
         let (se, dist) = src.as_ref()?;
         let km = e.access_km + network.network_km(se, dist, e) + se.access_km;
-        km.is_finite().then(|| 2.0 * km * ms_per_km)
+        km.is_finite().then_some(2.0 * km * ms_per_km)
     };
 
     let mut all = Vec::with_capacity(layers.land.len());

@@ -18,9 +18,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod candidates;
 pub mod error;
 pub mod fibre;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod geodesy;
 pub mod import;
@@ -33,8 +36,10 @@ pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sweep;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub use error::{Error, Result};
@@ -46,11 +51,12 @@ use progress::{Progress, Stage};
 use scenario::Scenario;
 use solve::{Outcome, SolveOptions};
 
-/// Everything one run produced, for the report.
+/// Everything one run produced, for the report. Layers and candidate attributes are
+/// shared (`Arc`) so that batches can reuse them across scenarios.
 pub struct RunResult {
     pub scenario: Scenario,
-    pub layers: Layers,
-    pub candidates: Candidates,
+    pub layers: Arc<Layers>,
+    pub candidates: Arc<Candidates>,
     pub problem: Problem,
     pub outcome: Outcome,
     /// Seconds per stage.
@@ -76,7 +82,6 @@ fn timed<T>(
 /// Runs a scenario end to end: layers, candidates, program, solve.
 pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) -> Result<RunResult> {
     let mut seconds = BTreeMap::new();
-    let started = Instant::now();
     let layers = timed(
         progress,
         &mut seconds,
@@ -91,6 +96,36 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         "candidates",
         || candidates::derive(scenario, &layers),
     )?;
+    let mut r = run_with(
+        scenario,
+        Arc::new(layers),
+        Arc::new(candidates),
+        opts,
+        progress,
+    )?;
+    for (k, v) in seconds {
+        r.seconds.insert(k, v);
+    }
+    let total = r
+        .seconds
+        .iter()
+        .filter(|(k, _)| **k != "total")
+        .map(|(_, v)| v)
+        .sum();
+    r.seconds.insert("total", total);
+    Ok(r)
+}
+
+/// Runs the model and solve stages on layers and candidate attributes already at hand.
+pub fn run_with(
+    scenario: &Scenario,
+    layers: Arc<Layers>,
+    candidates: Arc<Candidates>,
+    opts: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<RunResult> {
+    let mut seconds = BTreeMap::new();
+    let started = Instant::now();
     let problem = timed(progress, &mut seconds, Stage::Model, "problem", || {
         Problem::new(
             scenario,
@@ -110,4 +145,20 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         outcome,
         seconds,
     })
+}
+
+/// A fingerprint of a run's inputs: the scenario as read (defaults filled in, layer
+/// paths resolved) and the hash of every layer file. Equal fingerprints, equal results.
+pub fn inputs_fingerprint(scenario: &Scenario, layer_hashes: &[(String, String)]) -> String {
+    let mut h = layers::Fnv::default();
+    h.update(
+        serde_json::to_string(scenario)
+            .expect("plain data serializes")
+            .as_bytes(),
+    );
+    for (name, hash) in layer_hashes {
+        h.update(name.as_bytes());
+        h.update(hash.as_bytes());
+    }
+    h.hex()
 }

@@ -111,6 +111,26 @@ enum Command {
         #[arg(long, default_value_t = 0.0)]
         eur_per_ms: f64,
     },
+    /// Convert open data (ENTSO-E grid, Topology Zoo, GeoNames, zones + prices, CSV points) to layers.
+    Import(cli::import::ImportArgs),
+    /// Solve many scenarios (in parallel), each into OUT/<name>/, with OUT/summary.csv.
+    Batch {
+        /// Scenario TOML files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        flags: cli::batch::RunFlags,
+    },
+    /// Solve a scenario for every combination of swept values; writes OUT/pareto.csv.
+    Sweep {
+        /// The base scenario TOML file.
+        scenario: PathBuf,
+        /// KEY=V1,V2,... or KEY=START:STOP:STEP, e.g. latency.max_rtt_ms_to_demand=10:40:5.
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+        #[command(flatten)]
+        flags: cli::batch::RunFlags,
+    },
 }
 
 fn main() -> ExitCode {
@@ -134,6 +154,13 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Import(args) => cli::import::run(args),
+        Command::Batch { scenarios, flags } => cli::batch::batch(scenarios, flags),
+        Command::Sweep {
+            scenario,
+            sets,
+            flags,
+        } => cli::batch::sweep(scenario, sets, flags),
         Command::Solve {
             scenario,
             out,

@@ -214,6 +214,10 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "seconds": r.seconds,
         "scenario": r.scenario,
         "layers": layers,
+        "inputs_fingerprint": crate::inputs_fingerprint(
+            &r.scenario,
+            &r.layers.info.iter().map(|(n, i)| (n.clone(), i.hash.clone())).collect::<Vec<_>>(),
+        ),
         "model_version": 1,
     })
 }

@@ -184,6 +184,8 @@ impl Scenario {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file: ScenarioFile = toml::from_str(text)
             .map_err(|e| Error::scenario(path, with_suggestion(e.to_string().trim_end())))?;
+        // Absolute paths, so a recorded scenario still finds its layers from elsewhere.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let resolve = |p: &Path| -> PathBuf {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -243,7 +245,7 @@ impl Scenario {
         }
         let f = &self.facility;
         finite("facility.it_load_mw", f.it_load_mw, 0.0)?;
-        if !(f.it_load_mw > 0.0) {
+        if f.it_load_mw <= 0.0 {
             return bad(
                 "facility.it_load_mw",
                 "greater than 0",

@@ -637,10 +637,10 @@ fn run_highs(
     time_left: Option<f64>,
     warm: Option<Vec<(Variable, f64)>>,
 ) -> Result<Run> {
-    let mut model = vars
-        .minimise(objective)
-        .using(good_lp::highs)
-        .set_verbose(false)
+    let mut model = vars.minimise(objective).using(good_lp::highs);
+    model.set_verbose(false);
+    // One thread: the same answer on every machine and every run.
+    let mut model = model
         .set_threads(1)
         .set_mip_rel_gap(opts.mip_gap as f32)
         .map_err(|e| solver_err(opts, format!("{e:?}")))?;

@@ -103,6 +103,7 @@ fn grid_cost(problem: &Problem, sites: &[usize], sets: &[Vec<(Vec<usize>, f64)>]
         .collect();
     let mut best = f64::INFINITY;
     let mut chosen: Vec<&Vec<usize>> = Vec::new();
+    #[allow(clippy::too_many_arguments)]
     fn dfs<'a>(
         problem: &Problem,
         sites: &[usize],

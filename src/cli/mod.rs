@@ -1,5 +1,7 @@
 //! The binary's pieces: progress display and text output. Only the binary prints.
 
+pub mod batch;
+pub mod import;
 pub mod map;
 
 use std::io::IsTerminal;
