@@ -3,7 +3,7 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{read_features, FeatureCtx, LayerInfo, UniqueIds};
+use super::{read_features, FeatureCtx, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -18,9 +18,17 @@ pub struct DemandPoint {
 }
 
 pub fn read_demand(path: &Path, progress: &dyn Progress) -> Result<(Vec<DemandPoint>, LayerInfo)> {
+    read_demand_from(Input::file(path)?, progress)
+}
+
+pub fn read_demand_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<DemandPoint>, LayerInfo)> {
+    let path = input.path;
     let mut ids = UniqueIds::default();
     let mut out = Vec::new();
-    let info = read_features(path, "demand", progress, |index, feature| {
+    let info = read_features(input, "demand", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;

@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, FeatureCtx, LayerInfo};
+use super::{read_features, FeatureCtx, Input, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -18,8 +18,16 @@ pub fn read_exclusions(
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<(Vec<Exclusion>, LayerInfo)> {
+    read_exclusions_from(Input::file(path)?, progress)
+}
+
+pub fn read_exclusions_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<Exclusion>, LayerInfo)> {
+    let path = input.path;
     let mut out = Vec::new();
-    let info = read_features(path, "exclusions", progress, |index, feature| {
+    let info = read_features(input, "exclusions", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let g = ctx.geometry(feature)?;
         let area = ctx

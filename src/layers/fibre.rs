@@ -3,7 +3,7 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -33,9 +33,17 @@ pub struct FibreLayer {
 }
 
 pub fn read_fibre(path: &Path, progress: &dyn Progress) -> Result<(FibreLayer, LayerInfo)> {
+    read_fibre_from(Input::file(path)?, progress)
+}
+
+pub fn read_fibre_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(FibreLayer, LayerInfo)> {
+    let path = input.path;
     let mut ids = UniqueIds::default();
     let mut layer = FibreLayer::default();
-    let info = read_features(path, "fibre", progress, |index, feature| {
+    let info = read_features(input, "fibre", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;

@@ -3,7 +3,7 @@
 use geo::Coord;
 use geojson::GeometryValue;
 
-use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -19,9 +19,17 @@ pub struct Substation {
 }
 
 pub fn read_grid(path: &Path, progress: &dyn Progress) -> Result<(Vec<Substation>, LayerInfo)> {
+    read_grid_from(Input::file(path)?, progress)
+}
+
+pub fn read_grid_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<Substation>, LayerInfo)> {
+    let path = input.path;
     let mut ids = UniqueIds::default();
     let mut out = Vec::new();
-    let info = read_features(path, "grid", progress, |index, feature| {
+    let info = read_features(input, "grid", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;

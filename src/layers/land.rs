@@ -4,7 +4,7 @@ use geo::{Coord, GeodesicArea, InteriorPoint, MultiPolygon};
 use geojson::GeometryValue;
 use serde::Serialize;
 
-use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -47,9 +47,17 @@ pub struct LandParcel {
 }
 
 pub fn read_land(path: &Path, progress: &dyn Progress) -> Result<(Vec<LandParcel>, LayerInfo)> {
+    read_land_from(Input::file(path)?, progress)
+}
+
+pub fn read_land_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<LandParcel>, LayerInfo)> {
+    let path = input.path;
     let mut ids = UniqueIds::default();
     let mut out = Vec::new();
-    let info = read_features(path, "land", progress, |index, feature| {
+    let info = read_features(input, "land", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let id = ctx.required_id()?;
         ids.check(&ctx, &id, "id")?;

@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{Feature, GeometryValue, JsonObject, JsonValue, Position};
 
-pub use demand::{read_demand, DemandPoint};
-pub use exclusions::{read_exclusions, Exclusion};
-pub use fibre::{read_fibre, FibreLayer, Ixp, Route};
-pub use grid::{read_grid, Substation};
-pub use land::{read_land, LandParcel, LocationMethod};
-pub use prices::{read_prices, PriceZone};
+pub use demand::{read_demand, read_demand_from, DemandPoint};
+pub use exclusions::{read_exclusions, read_exclusions_from, Exclusion};
+pub use fibre::{read_fibre, read_fibre_from, FibreLayer, Ixp, Route};
+pub use grid::{read_grid, read_grid_from, Substation};
+pub use land::{read_land, read_land_from, LandParcel, LocationMethod};
+pub use prices::{read_prices, read_prices_from, PriceZone};
 
 use crate::error::{Error, FeatureRef, Result};
 use crate::progress::Progress;
@@ -93,6 +93,34 @@ pub fn hash_file(path: &Path) -> Result<String> {
     Ok(h.hex())
 }
 
+/// Where a layer's bytes come from: a file, or bytes in memory (tests, fuzzing).
+pub struct Input<'a> {
+    /// The file, or the name to use in messages.
+    pub path: &'a Path,
+    reader: Box<dyn Read + 'a>,
+    total: u64,
+}
+
+impl<'a> Input<'a> {
+    pub fn file(path: &'a Path) -> Result<Input<'a>> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(Input {
+            path,
+            reader: Box::new(file),
+            total,
+        })
+    }
+
+    pub fn bytes(label: &'a Path, bytes: &'a [u8]) -> Input<'a> {
+        Input {
+            path: label,
+            reader: Box::new(bytes),
+            total: bytes.len() as u64,
+        }
+    }
+}
+
 /// Reads bytes, hashing them and reporting progress as it goes.
 struct Tally<'a, R> {
     inner: R,
@@ -122,15 +150,18 @@ impl<R: Read> Read for Tally<'_, R> {
 /// (a FeatureCollection; a `crs` member, if any, naming WGS84); a UTF-8 byte-order
 /// mark is skipped; the file's hash is computed on the way.
 pub fn read_features(
-    path: &Path,
+    input: Input<'_>,
     layer: &str,
     progress: &dyn Progress,
     mut each: impl FnMut(usize, &Feature) -> Result<()>,
 ) -> Result<LayerInfo> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let Input {
+        path,
+        reader,
+        total,
+    } = input;
     let tally = Tally {
-        inner: file,
+        inner: reader,
         hash: Fnv::default(),
         bytes: 0,
         total,
@@ -138,7 +169,10 @@ pub fn read_features(
         layer,
         progress,
     };
-    let mut reader = BufReader::with_capacity(1 << 20, tally);
+    let capacity = usize::try_from(total)
+        .unwrap_or(usize::MAX)
+        .clamp(8 << 10, 1 << 20);
+    let mut reader = BufReader::with_capacity(capacity, tally);
     let layer_err = |message: String| Error::Layer {
         path: path.to_path_buf(),
         message,

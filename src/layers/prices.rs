@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, require_nonempty, FeatureCtx, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -17,9 +17,17 @@ pub struct PriceZone {
 }
 
 pub fn read_prices(path: &Path, progress: &dyn Progress) -> Result<(Vec<PriceZone>, LayerInfo)> {
+    read_prices_from(Input::file(path)?, progress)
+}
+
+pub fn read_prices_from(
+    input: Input<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<PriceZone>, LayerInfo)> {
+    let path = input.path;
     let mut zones = UniqueIds::default();
     let mut out = Vec::new();
-    let info = read_features(path, "prices", progress, |index, feature| {
+    let info = read_features(input, "prices", progress, |index, feature| {
         let ctx = FeatureCtx::new(path, index, feature);
         let zone = ctx.required_string("zone")?;
         zones.check(&ctx, &zone, "zone")?;
