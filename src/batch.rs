@@ -47,6 +47,30 @@ impl Row {
     pub fn ok(&self) -> bool {
         self.status == "optimal"
     }
+
+    /// The value of a swept parameter, as written.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The CSV cells every table starts with: name, each parameter, status, objective.
+    pub fn leading_cells(&self, keys: &[String]) -> Vec<String> {
+        let mut rec = vec![self.name.clone()];
+        rec.extend(
+            keys.iter()
+                .map(|k| self.param(k).unwrap_or_default().to_string()),
+        );
+        rec.push(self.status.clone());
+        rec.push(
+            self.objective_eur
+                .map(|o| format!("{o:.2}"))
+                .unwrap_or_default(),
+        );
+        rec
+    }
 }
 
 /// How to run a batch.
@@ -240,22 +264,7 @@ pub fn summary_csv<'a>(keys: &[String], rows: impl Iterator<Item = &'a Row>) -> 
     header.extend(["status", "objective_eur", "site_ids", "seconds", "error"].map(String::from));
     w.write_record(&header).expect("in memory");
     for r in rows {
-        let mut rec = vec![r.name.clone()];
-        for k in keys {
-            rec.push(
-                r.params
-                    .iter()
-                    .find(|(pk, _)| pk == k)
-                    .map(|p| p.1.clone())
-                    .unwrap_or_default(),
-            );
-        }
-        rec.push(r.status.clone());
-        rec.push(
-            r.objective_eur
-                .map(|o| format!("{o:.2}"))
-                .unwrap_or_default(),
-        );
+        let mut rec = r.leading_cells(keys);
         rec.push(r.site_ids.join(" "));
         rec.push(format!("{:.3}", r.seconds));
         rec.push(r.error.clone());

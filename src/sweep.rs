@@ -201,10 +201,10 @@ pub fn lower_is_better(key: &str) -> bool {
 /// on every swept parameter, and strictly better on the cost or one parameter.
 /// Rows without an objective are never dominated (nor dominate).
 pub fn dominated(rows: &[Row], keys: &[String]) -> Vec<bool> {
-    let value = |r: &Row, k: &str| -> Option<f64> {
-        r.params.iter().find(|(pk, _)| pk == k)?.1.parse().ok()
+    let score = |r: &Row, k: &str| {
+        let v: f64 = r.param(k)?.parse().ok()?;
+        Some(if lower_is_better(k) { v } else { -v })
     };
-    let score = |r: &Row, k: &str| value(r, k).map(|v| if lower_is_better(k) { v } else { -v });
     rows.iter()
         .map(|p| {
             let Some(cp) = p.objective_eur.filter(|_| p.ok()) else {
@@ -241,22 +241,7 @@ pub fn pareto_csv(rows: &[Row], keys: &[String]) -> Vec<u8> {
     header.extend(["status", "objective_eur", "dominated"].map(String::from));
     w.write_record(&header).expect("in memory");
     for (r, d) in rows.iter().zip(dom) {
-        let mut rec = vec![r.name.clone()];
-        for k in keys {
-            rec.push(
-                r.params
-                    .iter()
-                    .find(|(pk, _)| pk == k)
-                    .map(|p| p.1.clone())
-                    .unwrap_or_default(),
-            );
-        }
-        rec.push(r.status.clone());
-        rec.push(
-            r.objective_eur
-                .map(|o| format!("{o:.2}"))
-                .unwrap_or_default(),
-        );
+        let mut rec = r.leading_cells(keys);
         rec.push(if r.ok() { d.to_string() } else { String::new() });
         w.write_record(&rec).expect("in memory");
     }

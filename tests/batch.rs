@@ -1,32 +1,15 @@
 //! Batches and sweeps: failures recorded without stopping the others, identical bytes
 //! whatever the job count, resume, layers read once.
 
+mod common;
+use common::{bin, TempDir};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::Ordering;
 
 use gigasite::batch::{run_batch_with, BatchOptions, Cache, Quiet};
 use gigasite::solve::{Backend, SolveOptions};
 use gigasite::sweep::{parse_set, sweep_tasks};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gigasite"))
-}
-
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("gigasite-batch-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Three scenarios over one generated instance (counts 2, 3, 4) and one broken one.
 fn scenarios(dir: &Path) -> Vec<PathBuf> {
@@ -87,7 +70,7 @@ fn batch(paths: &[PathBuf], out: &Path, extra: &[&str]) -> std::process::Output 
 
 #[test]
 fn a_broken_scenario_is_recorded_and_the_others_finish() {
-    let t = TempDir::new("broken");
+    let t = TempDir::new("batch-broken");
     let paths = scenarios(&t.0);
     let out_dir = t.0.join("out");
     let out = batch(&paths, &out_dir, &["--jobs", "2"]);
@@ -121,7 +104,7 @@ fn a_broken_scenario_is_recorded_and_the_others_finish() {
 
 #[test]
 fn job_count_does_not_change_a_byte() {
-    let t = TempDir::new("jobs");
+    let t = TempDir::new("batch-jobs");
     let paths: Vec<PathBuf> = scenarios(&t.0)
         .into_iter()
         .filter(|p| !p.to_string_lossy().contains("broken"))
@@ -138,7 +121,7 @@ fn job_count_does_not_change_a_byte() {
 
 #[test]
 fn resume_skips_finished_work_and_reruns_changed_inputs() {
-    let t = TempDir::new("resume");
+    let t = TempDir::new("batch-resume");
     let paths: Vec<PathBuf> = scenarios(&t.0)
         .into_iter()
         .filter(|p| !p.to_string_lossy().contains("broken"))
@@ -167,7 +150,7 @@ fn resume_skips_finished_work_and_reruns_changed_inputs() {
 
 #[test]
 fn a_sweep_reads_layers_and_derives_attributes_once() {
-    let t = TempDir::new("sweep");
+    let t = TempDir::new("batch-sweep");
     scenarios(&t.0);
     let axes = vec![
         parse_set("latency.max_rtt_ms_to_demand=8:20:4").unwrap(),
@@ -204,7 +187,7 @@ fn a_sweep_reads_layers_and_derives_attributes_once() {
 
 #[test]
 fn sweep_command_writes_pareto_files() {
-    let t = TempDir::new("sweepcli");
+    let t = TempDir::new("batch-sweepcli");
     scenarios(&t.0);
     let out_dir = t.0.join("out");
     let out = bin()

@@ -1,29 +1,10 @@
 //! The command line: exit codes, outputs, determinism, and GDAL reading the result.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{bin, TempDir};
+
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gigasite"))
-}
-
-/// A fresh folder under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("gigasite-cli-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("gigasite runs")
@@ -60,7 +41,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn optimal_run_exits_0_and_writes_both_files() {
-    let t = TempDir::new("ok");
+    let t = TempDir::new("cli-ok");
     generated(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
@@ -98,7 +79,7 @@ fn optimal_run_exits_0_and_writes_both_files() {
 
 #[test]
 fn infeasible_run_exits_2_and_says_why() {
-    let t = TempDir::new("infeasible");
+    let t = TempDir::new("cli-infeasible");
     generated(&t.0, &["--count", "30", "--max-per-country", "1"]);
     let out_dir = t.0.join("out");
     // A sites.geojson from an earlier run must not survive next to an infeasible summary.
@@ -123,7 +104,7 @@ fn infeasible_run_exits_2_and_says_why() {
 
 #[test]
 fn uncovered_demand_is_named() {
-    let t = TempDir::new("demand");
+    let t = TempDir::new("cli-demand");
     generated(&t.0, &["--demand-rtt-ms", "0.01"]);
     let out = run(bin()
         .arg("solve")
@@ -140,7 +121,7 @@ fn uncovered_demand_is_named() {
 
 #[test]
 fn time_limit_exits_3_with_a_gap() {
-    let t = TempDir::new("limit");
+    let t = TempDir::new("cli-limit");
     generated(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
@@ -160,7 +141,7 @@ fn time_limit_exits_3_with_a_gap() {
 
 #[test]
 fn errors_exit_1_and_name_the_culprit() {
-    let t = TempDir::new("errors");
+    let t = TempDir::new("cli-errors");
     let out = run(bin()
         .arg("solve")
         .arg(t.0.join("missing.toml"))
@@ -202,7 +183,7 @@ fn errors_exit_1_and_name_the_culprit() {
 
 #[test]
 fn same_inputs_give_identical_bytes() {
-    let t = TempDir::new("determinism");
+    let t = TempDir::new("cli-determinism");
     generated(&t.0, &[]);
     let mut outputs = Vec::new();
     for run_no in 0..2 {
@@ -230,7 +211,7 @@ fn ogrinfo_reads_sites_geojson() {
         eprintln!("skipped: ogrinfo not installed");
         return;
     }
-    let t = TempDir::new("ogr");
+    let t = TempDir::new("cli-ogr");
     generated(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
