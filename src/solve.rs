@@ -272,12 +272,12 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome> {
                 _ => (plan, obj),
             };
             Ok(finish_time_limit(
-                problem, outcome, &survivors, plan, obj, lower, opts,
+                problem, outcome, &survivors, plan, obj, lower,
             ))
         }
         Run::NoSolution => match best {
             Some((plan, obj)) => Ok(finish_time_limit(
-                problem, outcome, &survivors, plan, obj, lower, opts,
+                problem, outcome, &survivors, plan, obj, lower,
             )),
             None => {
                 outcome.status = Status::NoSolution;
@@ -320,12 +320,11 @@ fn finish_time_limit(
     plan: Plan,
     obj: f64,
     lower: Option<f64>,
-    opts: &SolveOptions,
 ) -> Outcome {
     // The LP relaxation of the survivors' program is a valid bound; so is the least
     // per-site bound. Report the better of the two.
     let relaxed = build(problem, survivors, true);
-    let lp = lp_bound(relaxed, opts).unwrap_or(f64::NEG_INFINITY);
+    let lp = lp_bound(relaxed).unwrap_or(f64::NEG_INFINITY);
     let bound = lp.max(lower.unwrap_or(f64::NEG_INFINITY)).min(obj);
     o.status = Status::TimeLimit;
     o.objective_eur = Some(obj);
@@ -711,8 +710,9 @@ fn interpret<S: Solution>(
     }
 }
 
-/// The optimum of the LP relaxation, a lower bound.
-fn lp_bound(milp: Milp, opts: &SolveOptions) -> Option<f64> {
+/// The optimum of the LP relaxation, a lower bound (microlp: an LP is quick for either
+/// backend, and this keeps the bound the same whichever backend solved).
+fn lp_bound(milp: Milp) -> Option<f64> {
     let Milp {
         vars,
         objective,
@@ -726,6 +726,70 @@ fn lp_bound(milp: Milp, opts: &SolveOptions) -> Option<f64> {
         .with_all(constraints)
         .solve()
         .ok()?;
-    let _ = opts;
     Some(eval.eval_with(&sol))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty_problem() -> Problem {
+        Problem {
+            k: 1,
+            power_mw: 180.0,
+            max_lines: 2,
+            separation_km: None,
+            max_connection_km: 50.0,
+            max_per_country: None,
+            countries: vec![],
+            eur_per_ms: 0.0,
+            demand_limit_ms: None,
+            sites: vec![],
+            headroom_mw: vec![],
+            demand: vec![],
+        }
+    }
+
+    #[test]
+    fn backend_failures_become_errors_with_the_solvers_message() {
+        let opts = SolveOptions {
+            backend: Backend::Microlp,
+            time_limit_s: None,
+            mip_gap: 0.0,
+        };
+        let map = build(&empty_problem(), &[], false).map;
+        let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> =
+            Err(ResolutionError::Str("singular basis".into()));
+        match interpret(r, &map, &empty_problem(), &opts) {
+            Err(Error::Solver { solver, message }) => {
+                assert_eq!(solver, "microlp");
+                assert!(message.contains("singular basis"), "{message}");
+            }
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("a failure must not pass"),
+        }
+        let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> =
+            Err(ResolutionError::Unbounded);
+        assert!(matches!(
+            interpret(r, &map, &empty_problem(), &opts),
+            Err(Error::Solver { .. })
+        ));
+    }
+
+    #[test]
+    fn a_time_limit_before_any_plan_is_no_solution() {
+        let opts = SolveOptions {
+            backend: Backend::Microlp,
+            time_limit_s: None,
+            mip_gap: 0.0,
+        };
+        let map = build(&empty_problem(), &[], false).map;
+        let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> = Err(
+            ResolutionError::Other("Time limit reached before finding a feasible solution"),
+        );
+        assert!(matches!(
+            interpret(r, &map, &empty_problem(), &opts),
+            Ok(Run::NoSolution)
+        ));
+    }
 }
