@@ -25,6 +25,12 @@ use std::fmt::Write as _;
 
 use geo::{Coord, InteriorPoint, MultiPolygon};
 
+use svg::node::element::{
+    Circle, ClipPath, Definitions, Element, Group, LinearGradient, Path, Pattern, Rectangle, Stop,
+    Text, Title,
+};
+use svg::{Document, Node as _};
+
 use crate::geodesy::EARTH_RADIUS_KM;
 use crate::report::{site_reports, SiteReport};
 use crate::solve::Status;
@@ -248,22 +254,64 @@ fn data_bbox(r: &RunResult) -> [f64; 4] {
 // ---------------------------------------------------------------------------------
 // Small SVG helpers, shared with `plot`.
 
-/// Escapes text for XML content and attribute values.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+/// Replaces the characters XML 1.0 forbids (control characters other than tab, line
+/// feed and carriage return, and U+FFFE/U+FFFF) with U+FFFD. The `svg` crate escapes
+/// `&`, `<`, `>` (and quotes in attribute values) but passes these through, and one
+/// of them in a zone or site name from the input would make the document malformed.
+pub(crate) fn xml_chars(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// A `<text>` at (x, y), rounded with [`num`]; `svg` escapes the content. Pass it
+/// through [`one_line`] before adding it.
+pub(crate) fn text(x: f64, y: f64, content: &str) -> Text {
+    Text::new(xml_chars(content))
+        .set("x", num(x))
+        .set("y", num(y))
+}
+
+/// The text as a plain element, which `svg` writes on one line: it writes a `Text`'s
+/// content on a line of its own, and those line breaks would be part of the text.
+pub(crate) fn one_line(t: Text) -> Element {
+    t.into()
+}
+
+/// A `<title>` (the tooltip, or the document's title); `svg` escapes the content.
+pub(crate) fn title(content: &str) -> Title {
+    Title::new(xml_chars(content))
+}
+
+/// A `<rect>` covering `r`, rounded with [`num`].
+pub(crate) fn rect(r: Rect) -> Rectangle {
+    Rectangle::new()
+        .set("x", num(r.x))
+        .set("y", num(r.y))
+        .set("width", num(r.w))
+        .set("height", num(r.h))
+}
+
+/// An SVG document of this size in px, with its title.
+pub(crate) fn document(width: f64, height: f64, heading: &str) -> Document {
+    let (w, h) = (num(width), num(height));
+    Document::new()
+        .set("width", w.as_str())
+        .set("height", h.as_str())
+        .set("viewBox", format!("0 0 {w} {h}"))
+        .set("font-family", "sans-serif")
+        .add(title(heading))
+}
+
+/// The document as text, ending in a line break.
+pub(crate) fn finish(doc: &Document) -> String {
+    let mut s = doc.to_string();
+    s.push('\n');
+    s
 }
 
 /// A coordinate rounded to 0.1, written short: `12.3`, `4`, `.5`, `-.5`.
@@ -662,86 +710,87 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
     let frame = layout.frame;
     let l = &result.layers;
     let sites = site_reports(result);
-    let mut svg = String::with_capacity(64 * 1024);
-    let title = map_title(result);
-
-    let _ = write!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif"><title>{t}</title>"#,
-        w = num(layout.width),
-        h = num(layout.height),
-        t = xml_escape(&title)
-    );
+    let heading = map_title(result);
+    let mut doc = document(layout.width, layout.height, &heading);
 
     // Definitions: the frame's clip, the exclusion hatch, the price gradient.
     let prices: Vec<f64> = l.prices.iter().map(|z| z.price_eur_per_mwh).collect();
     let scale = PriceScale::for_prices(&prices);
-    let _ = write!(
-        svg,
-        r#"<defs><clipPath id="gs-frame"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath><pattern id="gs-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><path d="M3 0V6" stroke="{EXCLUSION_COLOR}" stroke-width="1.6"/></pattern><linearGradient id="gs-price">"#,
-        num(frame.x),
-        num(frame.y),
-        num(frame.w),
-        num(frame.h)
-    );
+    let mut gradient = LinearGradient::new().set("id", "gs-price");
     for (t, c) in PRICE_STOPS {
-        let _ = write!(svg, r#"<stop offset="{}" stop-color="{}"/>"#, t, hex(c));
+        gradient.append(Stop::new().set("offset", t).set("stop-color", hex(c)));
     }
-    svg.push_str("</linearGradient></defs>");
-    let _ = write!(
-        svg,
-        r##"<rect width="100%" height="100%" fill="#fff"/><rect x="{}" y="{}" width="{}" height="{}" fill="#e8eef3"/>"##,
-        num(frame.x),
-        num(frame.y),
-        num(frame.w),
-        num(frame.h)
+    let hatch = Pattern::new()
+        .set("id", "gs-hatch")
+        .set("patternUnits", "userSpaceOnUse")
+        .set("width", 6)
+        .set("height", 6)
+        .set("patternTransform", "rotate(45)")
+        .add(
+            Path::new()
+                .set("d", "M3 0V6")
+                .set("stroke", EXCLUSION_COLOR)
+                .set("stroke-width", "1.6"),
+        );
+    doc.append(
+        Definitions::new()
+            .add(ClipPath::new().set("id", "gs-frame").add(rect(frame)))
+            .add(hatch)
+            .add(gradient),
     );
+    doc.append(
+        Rectangle::new()
+            .set("width", "100%")
+            .set("height", "100%")
+            .set("fill", "#fff"),
+    );
+    doc.append(rect(frame).set("fill", "#e8eef3"));
 
-    svg.push_str(r#"<g clip-path="url(#gs-frame)">"#);
+    let mut clipped = Group::new().set("clip-path", "url(#gs-frame)");
 
     // Price zones.
-    svg.push_str(r##"<g id="zones" stroke="#fff" stroke-width=".8" fill-rule="evenodd">"##);
+    let mut zones = Group::new()
+        .set("id", "zones")
+        .set("stroke", "#fff")
+        .set("stroke-width", ".8")
+        .set("fill-rule", "evenodd");
     for z in &l.prices {
         let d = polygon_d(&z.area, &proj);
         if d.is_empty() {
             continue;
         }
-        let _ = write!(
-            svg,
-            r#"<path fill="{}" d="{}"><title>{}: {} EUR/MWh</title></path>"#,
-            hex(scale.color(z.price_eur_per_mwh)),
-            d,
-            xml_escape(&z.zone),
-            z.price_eur_per_mwh
+        zones.append(
+            Path::new()
+                .set("fill", hex(scale.color(z.price_eur_per_mwh)))
+                .set("d", d)
+                .add(title(&format!(
+                    "{}: {} EUR/MWh",
+                    z.zone, z.price_eur_per_mwh
+                ))),
         );
     }
-    svg.push_str("</g>");
+    clipped.append(zones);
 
     // Exclusion zones, hatched.
     if !l.exclusions.is_empty() {
-        let _ = write!(
-            svg,
-            r#"<g id="exclusions" fill="url(#gs-hatch)" stroke="{EXCLUSION_COLOR}" stroke-width="1" fill-rule="evenodd">"#
-        );
+        let mut g = Group::new()
+            .set("id", "exclusions")
+            .set("fill", "url(#gs-hatch)")
+            .set("stroke", EXCLUSION_COLOR)
+            .set("stroke-width", 1)
+            .set("fill-rule", "evenodd");
         for e in &l.exclusions {
             let d = polygon_d(&e.area, &proj);
             if d.is_empty() {
                 continue;
             }
-            match &e.reason {
-                Some(r) => {
-                    let _ = write!(
-                        svg,
-                        r#"<path d="{d}"><title>{}</title></path>"#,
-                        xml_escape(r)
-                    );
-                }
-                None => {
-                    let _ = write!(svg, r#"<path d="{d}"/>"#);
-                }
+            let mut p = Path::new().set("d", d);
+            if let Some(r) = &e.reason {
+                p.append(title(r));
             }
+            g.append(p);
         }
-        svg.push_str("</g>");
+        clipped.append(g);
     }
 
     // Fibre routes: one path.
@@ -752,32 +801,34 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
         }
     }
     if !d.is_empty() {
-        let _ = write!(
-            svg,
-            r#"<path id="fibre" fill="none" stroke="{FIBRE_COLOR}" stroke-width="1.3" stroke-opacity=".75" stroke-linejoin="round" d="{d}"/>"#
+        clipped.append(
+            Path::new()
+                .set("id", "fibre")
+                .set("fill", "none")
+                .set("stroke", FIBRE_COLOR)
+                .set("stroke-width", "1.3")
+                .set("stroke-opacity", ".75")
+                .set("stroke-linejoin", "round")
+                .set("d", d),
         );
     }
 
     // Substations sized by headroom (area ∝ headroom).
     let max_headroom = l.grid.iter().map(|s| s.headroom_mw).fold(0.0, f64::max);
-    let _ = write!(
-        svg,
-        r#"<g id="substations" fill="{SUBSTATION_COLOR}" fill-opacity=".35" stroke="{SUBSTATION_COLOR}" stroke-width=".5">"#
-    );
+    let mut substations = Group::new()
+        .set("id", "substations")
+        .set("fill", SUBSTATION_COLOR)
+        .set("fill-opacity", ".35")
+        .set("stroke", SUBSTATION_COLOR)
+        .set("stroke-width", ".5");
     for s in &l.grid {
         let (x, y) = proj.p(s.location);
         if !frame.grown(SUB_R_MAX).contains(&Rect::around(x, y, 0.0)) {
             continue;
         }
-        let _ = write!(
-            svg,
-            r#"<circle cx="{}" cy="{}" r="{}"/>"#,
-            num(x),
-            num(y),
-            num(substation_radius(s.headroom_mw, max_headroom))
-        );
+        substations.append(circle(x, y, substation_radius(s.headroom_mw, max_headroom)));
     }
-    svg.push_str("</g>");
+    clipped.append(substations);
 
     // Candidates as dots (zero-length round-capped strokes), one path per class;
     // dots landing on the same 0.1 px spot are written once.
@@ -798,21 +849,25 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
         }
         d
     };
+    let dot_path = |id: &str, opacity: &str, width: &str, d: String| {
+        Path::new()
+            .set("id", id)
+            .set("fill", "none")
+            .set("stroke", CANDIDATE_COLOR)
+            .set("stroke-opacity", opacity)
+            .set("stroke-width", width)
+            .set("stroke-linecap", "round")
+            .set("d", d)
+    };
     if opts.show_ineligible {
         let d = dots(false);
         if !d.is_empty() {
-            let _ = write!(
-                svg,
-                r#"<path id="candidates-ineligible" fill="none" stroke="{CANDIDATE_COLOR}" stroke-opacity=".2" stroke-width="2.2" stroke-linecap="round" d="{d}"/>"#
-            );
+            clipped.append(dot_path("candidates-ineligible", ".2", "2.2", d));
         }
     }
     let d = dots(true);
     if !d.is_empty() {
-        let _ = write!(
-            svg,
-            r#"<path id="candidates" fill="none" stroke="{CANDIDATE_COLOR}" stroke-opacity=".6" stroke-width="3.6" stroke-linecap="round" d="{d}"/>"#
-        );
+        clipped.append(dot_path("candidates", ".6", "3.6", d));
     }
 
     // Demand points: small triangles.
@@ -822,9 +877,13 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
             let (x, y) = proj.p(p.location);
             let _ = write!(d, "M{} {}l4 7h-8z", num(x), num(y - 4.5));
         }
-        let _ = write!(
-            svg,
-            r##"<path id="demand" fill="{DEMAND_COLOR}" stroke="#fff" stroke-width=".8" d="{d}"/>"##
+        clipped.append(
+            Path::new()
+                .set("id", "demand")
+                .set("fill", DEMAND_COLOR)
+                .set("stroke", "#fff")
+                .set("stroke-width", ".8")
+                .set("d", d),
         );
     }
 
@@ -835,12 +894,16 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
             let (px, py) = proj.p(x.location);
             let _ = write!(d, "M{} {}l4.5 4.5-4.5 4.5-4.5-4.5z", num(px), num(py - 4.5));
         }
-        let _ = write!(
-            svg,
-            r##"<path id="ixps" fill="#111" stroke="#fff" stroke-width="1" d="{d}"/>"##
+        clipped.append(
+            Path::new()
+                .set("id", "ixps")
+                .set("fill", "#111")
+                .set("stroke", "#fff")
+                .set("stroke-width", 1)
+                .set("d", d),
         );
     }
-    svg.push_str("</g>");
+    doc.append(clipped);
 
     // Labels: chosen sites first (always shown), then zones and IXPs where room is left.
     let mut placer = Placer::new(frame.grown(-2.0));
@@ -892,38 +955,50 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
     // Grid lines of the chosen sites, the substations they use ringed.
     if !sites.is_empty() {
         let mut d = String::new();
-        let mut rings = String::new();
+        let mut rings = Group::new()
+            .set("fill", "none")
+            .set("stroke", SITE_COLOR)
+            .set("stroke-width", "1.8");
         for (s, &(x, y)) in sites.iter().zip(&site_px) {
             for line in &s.lines {
                 let (tx, ty) = proj.project(line.to[0], line.to[1]);
                 let _ = write!(d, "M{} {} {} {}", num(x), num(y), num(tx), num(ty));
-                let _ = write!(
-                    rings,
-                    r#"<circle cx="{}" cy="{}" r="4"><title>{}: {} MW, {} km</title></circle>"#,
-                    num(tx),
-                    num(ty),
-                    xml_escape(&line.substation),
+                rings.append(circle(tx, ty, 4.0).add(title(&format!(
+                    "{}: {} MW, {} km",
+                    line.substation,
                     num(line.mw),
                     num(line.km)
-                );
+                ))));
             }
             if let Some(p) = s.fibre_point {
                 let (fx, fy) = proj.project(p[0], p[1]);
                 if (fx - x).hypot(fy - y) > 1.0 {
-                    let _ = write!(
-                        svg,
-                        r#"<path fill="none" stroke="{FIBRE_COLOR}" stroke-width="1.5" stroke-dasharray="3 2" d="M{} {} {} {}"/>"#,
-                        num(x),
-                        num(y),
-                        num(fx),
-                        num(fy)
+                    doc.append(
+                        Path::new()
+                            .set("fill", "none")
+                            .set("stroke", FIBRE_COLOR)
+                            .set("stroke-width", "1.5")
+                            .set("stroke-dasharray", "3 2")
+                            .set(
+                                "d",
+                                format!("M{} {} {} {}", num(x), num(y), num(fx), num(fy)),
+                            ),
                     );
                 }
             }
         }
-        let _ = write!(
-            svg,
-            r#"<g id="grid-lines"><path fill="none" stroke="{SITE_COLOR}" stroke-width="2.4" stroke-linecap="round" d="{d}"/><g fill="none" stroke="{SITE_COLOR}" stroke-width="1.8">{rings}</g></g>"#
+        doc.append(
+            Group::new()
+                .set("id", "grid-lines")
+                .add(
+                    Path::new()
+                        .set("fill", "none")
+                        .set("stroke", SITE_COLOR)
+                        .set("stroke-width", "2.4")
+                        .set("stroke-linecap", "round")
+                        .set("d", d),
+                )
+                .add(rings),
         );
         // Leaders from marker to label when the label sits away from it.
         let mut d = String::new();
@@ -934,96 +1009,96 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
             }
         }
         if !d.is_empty() {
-            let _ = write!(
-                svg,
-                r#"<path id="leaders" fill="none" stroke="{SITE_COLOR}" stroke-width="1" d="{d}"/>"#
+            doc.append(
+                Path::new()
+                    .set("id", "leaders")
+                    .set("fill", "none")
+                    .set("stroke", SITE_COLOR)
+                    .set("stroke-width", 1)
+                    .set("d", d),
             );
         }
         // Markers.
-        let _ = write!(
-            svg,
-            r##"<g id="sites" fill="{SITE_COLOR}" stroke="#fff" stroke-width="1.5">"##
-        );
+        let mut markers = Group::new()
+            .set("id", "sites")
+            .set("fill", SITE_COLOR)
+            .set("stroke", "#fff")
+            .set("stroke-width", "1.5");
         for (s, &(x, y)) in sites.iter().zip(&site_px) {
-            let _ = write!(
-                svg,
-                r#"<circle class="site" data-rank="{}" data-id="{}" cx="{}" cy="{}" r="{}"><title>{}. {}: {} M EUR</title></circle>"#,
-                s.rank,
-                xml_escape(&s.id),
-                num(x),
-                num(y),
-                num(SITE_MARKER_RADIUS_PX),
-                s.rank,
-                xml_escape(&s.id),
-                meur(s.cost_total_eur)
+            markers.append(
+                circle(x, y, SITE_MARKER_RADIUS_PX)
+                    .set("class", "site")
+                    .set("data-rank", s.rank)
+                    .set("data-id", xml_chars(&s.id))
+                    .add(title(&format!(
+                        "{}. {}: {} M EUR",
+                        s.rank,
+                        s.id,
+                        meur(s.cost_total_eur)
+                    ))),
             );
         }
-        svg.push_str("</g>");
+        doc.append(markers);
         // Labels with the rank badge and the cost breakdown.
-        let _ = write!(
-            svg,
-            r#"<g id="site-labels" font-size="{}">"#,
-            num(LABEL_FONT)
-        );
+        let mut labels = Group::new()
+            .set("id", "site-labels")
+            .set("font-size", num(LABEL_FONT));
         for (s, (r, lines)) in sites.iter().zip(&site_boxes) {
-            let _ = write!(
-                svg,
-                r##"<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#fff" fill-opacity=".93" stroke="{SITE_COLOR}"/>"##,
-                num(r.x),
-                num(r.y),
-                num(r.w),
-                num(r.h)
+            labels.append(
+                rect(*r)
+                    .set("rx", 3)
+                    .set("fill", "#fff")
+                    .set("fill-opacity", ".93")
+                    .set("stroke", SITE_COLOR),
             );
             let (bx, by) = (r.x + LABEL_PAD + BADGE_R, r.y + LABEL_PAD + BADGE_R - 1.0);
-            let _ = write!(
-                svg,
-                r##"<circle cx="{}" cy="{}" r="{}" fill="{SITE_COLOR}"/><text x="{}" y="{}" fill="#fff" font-weight="bold" text-anchor="middle">{}</text>"##,
-                num(bx),
-                num(by),
-                num(BADGE_R),
-                num(bx),
-                num(by + 4.0),
-                s.rank
-            );
+            labels.append(circle(bx, by, BADGE_R).set("fill", SITE_COLOR));
+            labels.append(one_line(
+                text(bx, by + 4.0, &s.rank.to_string())
+                    .set("fill", "#fff")
+                    .set("font-weight", "bold")
+                    .set("text-anchor", "middle"),
+            ));
             for (i, line) in lines.iter().enumerate() {
                 let x = r.x + LABEL_PAD + if i == 0 { 2.0 * BADGE_R + 4.0 } else { 0.0 };
                 let y = r.y + LABEL_PAD + 10.0 + i as f64 * LABEL_LINE;
-                let weight = if i <= 1 { r#" font-weight="bold""# } else { "" };
-                let _ = write!(
-                    svg,
-                    r#"<text x="{}" y="{}"{weight}>{}</text>"#,
-                    num(x),
-                    num(y),
-                    xml_escape(line)
-                );
+                let mut t = text(x, y, line);
+                if i <= 1 {
+                    t = t.set("font-weight", "bold");
+                }
+                labels.append(one_line(t));
             }
         }
-        svg.push_str("</g>");
+        doc.append(labels);
     }
 
     // Zone names and IXP names where they fit.
-    let mut minor = String::new();
+    let mut minor = Group::new()
+        .set("id", "minor-labels")
+        .set("font-size", "9.5")
+        .set("stroke", "#fff")
+        .set("stroke-width", "2.5")
+        .set("stroke-opacity", ".7")
+        .set("paint-order", "stroke");
     for z in &l.prices {
         let Some(p) = largest_part_point(&z.area) else {
             continue;
         };
         let (x, y) = proj.p(p);
-        let text = format!("{} {}", z.zone, z.price_eur_per_mwh.round());
-        let (w, h) = (text_width(&text, 9.5, false), 11.0);
+        let label = format!("{} {}", z.zone, z.price_eur_per_mwh.round());
+        let (w, h) = (text_width(&label, 9.5, false), 11.0);
         if let Some(r) = placer.place(&[Rect::new(x - w / 2.0, y - h / 2.0, w, h)]) {
-            let _ = write!(
-                minor,
-                r##"<text x="{}" y="{}" fill="#3e2723" text-anchor="middle">{}</text>"##,
-                num(r.x + w / 2.0),
-                num(r.y + 8.5),
-                xml_escape(&text)
-            );
+            minor.append(one_line(
+                text(r.x + w / 2.0, r.y + 8.5, &label)
+                    .set("fill", "#3e2723")
+                    .set("text-anchor", "middle"),
+            ));
         }
     }
     for x in &l.fibre.ixps {
         let (px, py) = proj.p(x.location);
-        let text = x.name.clone().unwrap_or_else(|| x.id.clone());
-        let (w, h) = (text_width(&text, 9.5, false), 11.0);
+        let label = x.name.clone().unwrap_or_else(|| x.id.clone());
+        let (w, h) = (text_width(&label, 9.5, false), 11.0);
         let spots = [
             Rect::new(px + 6.0, py - h / 2.0, w, h),
             Rect::new(px - 6.0 - w, py - h / 2.0, w, h),
@@ -1031,31 +1106,15 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
             Rect::new(px - w / 2.0, py + 6.0, w, h),
         ];
         if let Some(r) = placer.place(&spots) {
-            let _ = write!(
-                minor,
-                r##"<text x="{}" y="{}" fill="#111">{}</text>"##,
-                num(r.x),
-                num(r.y + 8.5),
-                xml_escape(&text)
-            );
+            minor.append(one_line(text(r.x, r.y + 8.5, &label).set("fill", "#111")));
         }
     }
-    if !minor.is_empty() {
-        let _ = write!(
-            svg,
-            r##"<g id="minor-labels" font-size="9.5" stroke="#fff" stroke-width="2.5" stroke-opacity=".7" paint-order="stroke">{minor}</g>"##
-        );
+    if minor.get_children().is_some_and(|c| !c.is_empty()) {
+        doc.append(minor);
     }
 
-    let _ = write!(
-        svg,
-        r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#90a4ae"/>"##,
-        num(frame.x),
-        num(frame.y),
-        num(frame.w),
-        num(frame.h)
-    );
-    draw_scale_bar(&mut svg, &layout, scale_bar);
+    doc.append(rect(frame).set("fill", "none").set("stroke", "#90a4ae"));
+    doc.append(draw_scale_bar(&layout, scale_bar));
 
     // Title and subtitle.
     let c = &result.candidates.counts;
@@ -1071,26 +1130,36 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
         sub.push_str(" · ");
         sub.push_str(first);
     }
-    let _ = write!(
-        svg,
-        r##"<text id="title" x="{}" y="30" font-size="19" font-weight="bold" fill="#111">{}</text><text x="{}" y="50" font-size="12" fill="#555">{}</text>"##,
-        num(MARGIN),
-        xml_escape(&title),
-        num(MARGIN),
-        xml_escape(&sub)
-    );
+    doc.append(one_line(
+        text(MARGIN, 30.0, &heading)
+            .set("id", "title")
+            .set("font-size", 19)
+            .set("font-weight", "bold")
+            .set("fill", "#111"),
+    ));
+    doc.append(one_line(
+        text(MARGIN, 50.0, &sub)
+            .set("font-size", 12)
+            .set("fill", "#555"),
+    ));
 
-    draw_legend(
-        &mut svg,
+    doc.append(draw_legend(
         result,
         opts,
         &layout,
         &scale,
         &prices,
         max_headroom,
-    );
-    svg.push_str("</svg>\n");
-    svg
+    ));
+    finish(&doc)
+}
+
+/// A `<circle>` at (x, y) of radius r, rounded with [`num`].
+fn circle(x: f64, y: f64, r: f64) -> Circle {
+    Circle::new()
+        .set("cx", num(x))
+        .set("cy", num(y))
+        .set("r", num(r))
 }
 
 /// A point inside the zone's largest part, for its label.
@@ -1108,7 +1177,7 @@ fn scale_bar_box(layout: &MapLayout) -> Rect {
     Rect::new(f.x + 8.0, f.y + f.h - 8.0 - 40.0, 190.0, 40.0)
 }
 
-fn draw_scale_bar(svg: &mut String, layout: &MapLayout, b: Rect) {
+fn draw_scale_bar(layout: &MapLayout, b: Rect) -> Group {
     let px_per_km = layout.projection.px_per_km();
     // The nice length closest below 140 px.
     let raw_km = 140.0 / px_per_km;
@@ -1118,20 +1187,23 @@ fn draw_scale_bar(svg: &mut String, layout: &MapLayout, b: Rect) {
     }
     let w = km * px_per_km;
     let (x, y) = (b.x + 10.0, b.y + 22.0);
-    let _ = write!(
-        svg,
-        r##"<g id="scale-bar" font-size="10" fill="#222"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#fff" fill-opacity=".85"/><rect x="{}" y="{}" width="{}" height="5" fill="#222"/><rect x="{}" y="{}" width="{}" height="5" fill="#fff" stroke="#222" stroke-width=".8"/>"##,
-        num(b.x),
-        num(b.y),
-        num(b.w),
-        num(b.h),
-        num(x),
-        num(y),
-        num(w / 2.0),
-        num(x + w / 2.0),
-        num(y),
-        num(w / 2.0),
-    );
+    let mut g = Group::new()
+        .set("id", "scale-bar")
+        .set("font-size", 10)
+        .set("fill", "#222")
+        .add(
+            rect(b)
+                .set("rx", 3)
+                .set("fill", "#fff")
+                .set("fill-opacity", ".85"),
+        )
+        .add(rect(Rect::new(x, y, w / 2.0, 5.0)).set("fill", "#222"))
+        .add(
+            rect(Rect::new(x + w / 2.0, y, w / 2.0, 5.0))
+                .set("fill", "#fff")
+                .set("stroke", "#222")
+                .set("stroke-width", ".8"),
+        );
     let step = km / 2.0;
     for (i, v) in [0.0, step, km].iter().enumerate() {
         let label = if i == 2 {
@@ -1139,53 +1211,49 @@ fn draw_scale_bar(svg: &mut String, layout: &MapLayout, b: Rect) {
         } else {
             tick_label(*v, step)
         };
-        let _ = write!(
-            svg,
-            r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
-            num(x + v * px_per_km),
-            num(y - 4.0),
-            label
-        );
+        g.append(one_line(
+            text(x + v * px_per_km, y - 4.0, &label).set("text-anchor", "middle"),
+        ));
     }
     let lat = layout.projection.true_scale_lat();
-    let _ = write!(
-        svg,
-        r##"<text x="{}" y="{}" font-size="8.5" fill="#555">true at {:.0}°{}</text></g>"##,
-        num(x),
-        num(y + 15.0),
+    let note = format!(
+        "true at {:.0}°{}",
         lat.abs(),
         if lat >= 0.0 { "N" } else { "S" }
     );
+    g.add(one_line(
+        text(x, y + 15.0, &note)
+            .set("font-size", "8.5")
+            .set("fill", "#555"),
+    ))
 }
 
 fn draw_legend(
-    svg: &mut String,
     r: &RunResult,
     opts: &MapOptions,
     layout: &MapLayout,
     scale: &PriceScale,
     prices: &[f64],
     max_headroom: f64,
-) {
+) -> Group {
     let x = layout.legend_x;
     let mut y = layout.frame.y + 14.0;
-    let _ = write!(
-        svg,
-        r##"<g id="legend" font-size="11" fill="#222"><text x="{}" y="{}" font-weight="bold">{}</text>"##,
-        num(x),
-        num(y),
-        xml_escape(PRICE_LEGEND_TITLE)
-    );
+    let mut g = Group::new()
+        .set("id", "legend")
+        .set("font-size", 11)
+        .set("fill", "#222")
+        .add(one_line(
+            text(x, y, PRICE_LEGEND_TITLE).set("font-weight", "bold"),
+        ));
     y += 10.0;
     let bar_w = LEGEND_WIDTH_PX - 30.0;
     let (lo, hi) = (scale.min_eur_per_mwh, scale.max_eur_per_mwh);
     let at = |v: f64| x + (v - lo) / (hi - lo) * bar_w;
-    let _ = write!(
-        svg,
-        r##"<rect x="{}" y="{}" width="{}" height="14" fill="url(#gs-price)" stroke="#999" stroke-width=".5"/>"##,
-        num(x),
-        num(y + 6.0),
-        num(bar_w)
+    g.append(
+        rect(Rect::new(x, y + 6.0, bar_w, 14.0))
+            .set("fill", "url(#gs-price)")
+            .set("stroke", "#999")
+            .set("stroke-width", ".5"),
     );
     // A rug of the zones' prices above the bar.
     let mut rug = String::new();
@@ -1193,9 +1261,11 @@ fn draw_legend(
         let _ = write!(rug, "M{} {}v5", num(at(*p)), num(y));
     }
     if !rug.is_empty() {
-        let _ = write!(
-            svg,
-            r##"<path d="{rug}" stroke="#444" stroke-width=".8"/>"##
+        g.append(
+            Path::new()
+                .set("d", rug)
+                .set("stroke", "#444")
+                .set("stroke-width", ".8"),
         );
     }
     let ticks = nice_ticks(lo, hi, 4);
@@ -1206,159 +1276,115 @@ fn draw_legend(
     };
     for v in ticks {
         let tx = at(v);
-        let _ = write!(
-            svg,
-            r##"<path d="M{} {}v4" stroke="#222"/><text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>"##,
-            num(tx),
-            num(y + 20.0),
-            num(tx),
-            num(y + 34.0),
-            tick_label(v, step)
+        g.append(
+            Path::new()
+                .set("d", format!("M{} {}v4", num(tx), num(y + 20.0)))
+                .set("stroke", "#222"),
         );
+        g.append(one_line(
+            text(tx, y + 34.0, &tick_label(v, step))
+                .set("text-anchor", "middle")
+                .set("font-size", 10),
+        ));
     }
     let (p_lo, p_hi) = (
         prices.iter().copied().fold(f64::INFINITY, f64::min),
         prices.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
     if p_lo.is_finite() {
-        let _ = write!(
-            svg,
-            r##"<text x="{}" y="{}" font-size="9.5" fill="#555">{} zones, {:.1} to {:.1} EUR/MWh (marks above)</text>"##,
-            num(x),
-            num(y + 50.0),
+        let note = format!(
+            "{} zones, {:.1} to {:.1} EUR/MWh (marks above)",
             prices.len(),
             p_lo,
             p_hi
         );
+        g.append(one_line(
+            text(x, y + 50.0, &note)
+                .set("font-size", "9.5")
+                .set("fill", "#555"),
+        ));
     }
     y += 72.0;
 
-    // Symbols.
-    let _ = write!(
-        svg,
-        r#"<text x="{}" y="{}" font-weight="bold">Map symbols</text>"#,
-        num(x),
-        num(y)
-    );
+    // Symbols: an icon and its text per row.
+    g.append(one_line(
+        text(x, y, "Map symbols").set("font-weight", "bold"),
+    ));
     y += 8.0;
-    let row = |svg: &mut String, y: f64, icon: String, text: &str| {
-        let _ = write!(
-            svg,
-            r#"{icon}<text x="{}" y="{}">{}</text>"#,
-            num(x + 30.0),
-            num(y + 14.0),
-            xml_escape(text)
-        );
-    };
+    let label = |y: f64, t: &str| one_line(text(x + 30.0, y + 14.0, t));
     let (ix, iy) = (x + 12.0, |y: f64| y + 10.0);
+    let stroke = |y: f64, color: &str, width: &str| {
+        Path::new()
+            .set("d", format!("M{} {}h22", num(x + 1.0), num(iy(y))))
+            .set("stroke", color)
+            .set("stroke-width", width)
+    };
     if r.outcome.plan.is_some() {
-        row(
-            svg,
-            y,
-            format!(
-                r##"<circle cx="{}" cy="{}" r="{}" fill="{SITE_COLOR}" stroke="#fff" stroke-width="1.5"/>"##,
-                num(ix),
-                num(iy(y)),
-                num(SITE_MARKER_RADIUS_PX)
-            ),
-            "chosen site (label: rank, costs M EUR)",
+        g.append(
+            circle(ix, iy(y), SITE_MARKER_RADIUS_PX)
+                .set("fill", SITE_COLOR)
+                .set("stroke", "#fff")
+                .set("stroke-width", "1.5"),
         );
+        g.append(label(y, "chosen site (label: rank, costs M EUR)"));
         y += 22.0;
-        row(
-            svg,
-            y,
-            format!(
-                r#"<path d="M{} {}h22" stroke="{SITE_COLOR}" stroke-width="2.4"/>"#,
-                num(x + 1.0),
-                num(iy(y))
-            ),
-            "grid line to a substation",
-        );
+        g.append(stroke(y, SITE_COLOR, "2.4"));
+        g.append(label(y, "grid line to a substation"));
         y += 22.0;
     }
     if !r.layers.fibre.routes.is_empty() {
-        row(
-            svg,
-            y,
-            format!(
-                r#"<path d="M{} {}h22" stroke="{FIBRE_COLOR}" stroke-width="1.6"/>"#,
-                num(x + 1.0),
-                num(iy(y))
-            ),
-            "fibre route",
-        );
+        g.append(stroke(y, FIBRE_COLOR, "1.6"));
+        g.append(label(y, "fibre route"));
         y += 22.0;
     }
     if !r.layers.fibre.ixps.is_empty() {
-        row(
-            svg,
-            y,
-            format!(
-                r##"<path d="M{} {}l5 5-5 5-5-5z" fill="#111"/>"##,
-                num(ix),
-                num(iy(y) - 5.0)
-            ),
-            "internet exchange point",
+        g.append(
+            Path::new()
+                .set(
+                    "d",
+                    format!("M{} {}l5 5-5 5-5-5z", num(ix), num(iy(y) - 5.0)),
+                )
+                .set("fill", "#111"),
         );
+        g.append(label(y, "internet exchange point"));
         y += 22.0;
     }
     if !r.layers.demand.is_empty() {
-        row(
-            svg,
-            y,
-            format!(
-                r#"<path d="M{} {}l4 7h-8z" fill="{DEMAND_COLOR}"/>"#,
-                num(ix),
-                num(iy(y) - 4.5)
-            ),
-            "demand point",
+        g.append(
+            Path::new()
+                .set("d", format!("M{} {}l4 7h-8z", num(ix), num(iy(y) - 4.5)))
+                .set("fill", DEMAND_COLOR),
         );
+        g.append(label(y, "demand point"));
         y += 22.0;
     }
-    row(
-        svg,
-        y,
-        format!(
-            r#"<circle cx="{}" cy="{}" r="1.8" fill="{CANDIDATE_COLOR}" fill-opacity=".6"/>"#,
-            num(ix),
-            num(iy(y))
-        ),
-        "eligible candidate",
+    g.append(
+        circle(ix, iy(y), 1.8)
+            .set("fill", CANDIDATE_COLOR)
+            .set("fill-opacity", ".6"),
     );
+    g.append(label(y, "eligible candidate"));
     y += 22.0;
     if opts.show_ineligible {
-        row(
-            svg,
-            y,
-            format!(
-                r#"<circle cx="{}" cy="{}" r="1.1" fill="{CANDIDATE_COLOR}" fill-opacity=".2"/>"#,
-                num(ix),
-                num(iy(y))
-            ),
-            "ineligible candidate",
+        g.append(
+            circle(ix, iy(y), 1.1)
+                .set("fill", CANDIDATE_COLOR)
+                .set("fill-opacity", ".2"),
         );
+        g.append(label(y, "ineligible candidate"));
         y += 22.0;
     }
     if !r.layers.exclusions.is_empty() {
-        row(
-            svg,
-            y,
-            format!(
-                r#"<rect x="{}" y="{}" width="22" height="13" fill="url(#gs-hatch)" stroke="{EXCLUSION_COLOR}"/>"#,
-                num(x + 1.0),
-                num(y + 3.0)
-            ),
-            "exclusion zone",
+        g.append(
+            rect(Rect::new(x + 1.0, y + 3.0, 22.0, 13.0))
+                .set("fill", "url(#gs-hatch)")
+                .set("stroke", EXCLUSION_COLOR),
         );
+        g.append(label(y, "exclusion zone"));
         y += 22.0;
     }
     // Substation sizes.
-    let _ = write!(
-        svg,
-        r#"<text x="{}" y="{}">substation, by headroom:</text>"#,
-        num(x),
-        num(y + 14.0)
-    );
+    g.append(one_line(text(x, y + 14.0, "substation, by headroom:")));
     y += 22.0;
     if max_headroom > 0.0 {
         let mut cx = x + 8.0;
@@ -1370,18 +1396,18 @@ fn draw_legend(
             }
             seen.push(v);
             let rad = substation_radius(v, max_headroom);
-            let label = format!("{v} MW");
-            let _ = write!(
-                svg,
-                r#"<circle cx="{}" cy="{}" r="{}" fill="{SUBSTATION_COLOR}" fill-opacity=".35" stroke="{SUBSTATION_COLOR}" stroke-width=".5"/><text x="{}" y="{}" font-size="10">{}</text>"#,
-                num(cx),
-                num(y + 8.0),
-                num(rad),
-                num(cx + rad + 3.0),
-                num(y + 12.0),
-                label
+            let size = format!("{v} MW");
+            g.append(
+                circle(cx, y + 8.0, rad)
+                    .set("fill", SUBSTATION_COLOR)
+                    .set("fill-opacity", ".35")
+                    .set("stroke", SUBSTATION_COLOR)
+                    .set("stroke-width", ".5"),
             );
-            cx += 2.0 * rad + 14.0 + text_width(&label, 10.0, false);
+            g.append(one_line(
+                text(cx + rad + 3.0, y + 12.0, &size).set("font-size", 10),
+            ));
+            cx += 2.0 * rad + 14.0 + text_width(&size, 10.0, false);
         }
         y += 22.0;
     }
@@ -1397,16 +1423,14 @@ fn draw_legend(
         "(+ capex); the objective adds latency.".to_string(),
     ];
     for n in notes {
-        let _ = write!(
-            svg,
-            r##"<text x="{}" y="{}" font-size="9.5" fill="#555">{}</text>"##,
-            num(x),
-            num(y + 10.0),
-            xml_escape(&n)
-        );
+        g.append(one_line(
+            text(x, y + 10.0, &n)
+                .set("font-size", "9.5")
+                .set("fill", "#555"),
+        ));
         y += 13.0;
     }
-    svg.push_str("</g>");
+    g
 }
 
 /// Rounds to two significant digits: 1234.5 → 1200.
@@ -1437,8 +1461,11 @@ mod tests {
     }
 
     #[test]
-    fn text_is_escaped() {
-        assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    fn text_is_escaped_on_one_line() {
+        let t = one_line(text(1.0, 2.0, "a<b & \"c\"\u{1}")).to_string();
+        assert_eq!(t, "<text x=\"1\" y=\"2\">a&lt;b &amp; \"c\"\u{fffd}</text>");
+        let c = circle(0.0, 0.0, 1.0).set("data-id", "a\"<&").to_string();
+        assert!(c.contains(r#"data-id="a&quot;&lt;&amp;""#), "{c}");
     }
 
     #[test]

@@ -7,7 +7,13 @@
 
 use std::fmt::Write as _;
 
-use crate::map::{meur, nice_ticks, num, positions_around, text_width, xml_escape, Placer, Rect};
+use svg::node::element::{Circle, Group, Path, Rectangle, Text};
+use svg::Node as _;
+
+use crate::map::{
+    document, finish, meur, nice_ticks, num, one_line, positions_around, text, text_width,
+    tick_label, title as svg_title, Placer, Rect,
+};
 
 /// One point of a sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,74 +65,81 @@ pub fn pareto_svg(points: &[ParetoPoint], x_label: &str, title: &str) -> String 
     let sx = |x: f64| plot.x + (x - x_lo) / (x_hi - x_lo) * plot.w;
     let sy = |y: f64| plot.y + plot.h - (y - y_lo) / (y_hi - y_lo) * plot.h;
 
-    let mut svg = String::with_capacity(8 * 1024);
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12" fill="#222"><title>{t}</title><rect width="100%" height="100%" fill="#fff"/>"##,
-        w = num(W),
-        h = num(H),
-        t = xml_escape(title)
-    );
-    let _ = write!(
-        svg,
-        r#"<text id="title" x="{}" y="28" font-size="16" font-weight="bold">{}</text>"#,
-        num(LEFT),
-        xml_escape(title)
-    );
+    let mut doc = document(W, H, title)
+        .set("font-size", 12)
+        .set("fill", "#222")
+        .add(
+            Rectangle::new()
+                .set("width", "100%")
+                .set("height", "100%")
+                .set("fill", "#fff"),
+        )
+        .add(one_line(
+            text(LEFT, 28.0, title)
+                .set("id", "title")
+                .set("font-size", 16)
+                .set("font-weight", "bold"),
+        ));
 
     // Grid, ticks and tick labels.
-    let _ = write!(svg, r##"<g id="axes" stroke="#222">"##);
+    let mut axes = Group::new().set("id", "axes").set("stroke", "#222");
     let x_ticks = nice_ticks(x_lo, x_hi, 6);
     let y_ticks = nice_ticks(y_lo, y_hi, 5);
     let step = |t: &[f64]| if t.len() > 1 { t[1] - t[0] } else { 1.0 };
     let (x_step, y_step) = (step(&x_ticks), step(&y_ticks));
     for &v in &y_ticks {
         let y = sy(v);
-        let _ = write!(
-            svg,
-            r##"<path d="M{} {}H{}" stroke="#e0e0e0"/><path d="M{} {}h-5"/><text x="{}" y="{}" stroke="none" text-anchor="end">{}</text>"##,
-            num(plot.x),
-            num(y),
-            num(plot.x + plot.w),
-            num(plot.x),
-            num(y),
-            num(plot.x - 8.0),
-            num(y + 4.0),
-            crate::map::tick_label(v, y_step)
+        axes.append(
+            Path::new()
+                .set(
+                    "d",
+                    format!("M{} {}H{}", num(plot.x), num(y), num(plot.x + plot.w)),
+                )
+                .set("stroke", "#e0e0e0"),
         );
+        axes.append(Path::new().set("d", format!("M{} {}h-5", num(plot.x), num(y))));
+        axes.append(one_line(
+            text(plot.x - 8.0, y + 4.0, &tick_label(v, y_step))
+                .set("stroke", "none")
+                .set("text-anchor", "end"),
+        ));
     }
     for &v in &x_ticks {
         let x = sx(v);
-        let _ = write!(
-            svg,
-            r#"<path d="M{} {}v5"/><text x="{}" y="{}" stroke="none" text-anchor="middle">{}</text>"#,
-            num(x),
-            num(plot.y + plot.h),
-            num(x),
-            num(plot.y + plot.h + 19.0),
-            crate::map::tick_label(v, x_step)
-        );
+        axes.append(Path::new().set("d", format!("M{} {}v5", num(x), num(plot.y + plot.h))));
+        axes.append(one_line(
+            text(x, plot.y + plot.h + 19.0, &tick_label(v, x_step))
+                .set("stroke", "none")
+                .set("text-anchor", "middle"),
+        ));
     }
-    let _ = write!(
-        svg,
-        r#"<path fill="none" d="M{} {}V{}H{}"/></g>"#,
-        num(plot.x),
-        num(plot.y),
-        num(plot.y + plot.h),
-        num(plot.x + plot.w)
-    );
-    let _ = write!(
-        svg,
-        r#"<text id="x-label" x="{}" y="{}" text-anchor="middle" font-size="13">{}</text>"#,
-        num(plot.x + plot.w / 2.0),
-        num(H - 18.0),
-        xml_escape(x_label)
-    );
-    let _ = write!(
-        svg,
-        r#"<text id="y-label" transform="translate(22 {}) rotate(-90)" text-anchor="middle" font-size="13">objective (M EUR)</text>"#,
-        num(plot.y + plot.h / 2.0)
-    );
+    axes.append(Path::new().set("fill", "none").set(
+        "d",
+        format!(
+            "M{} {}V{}H{}",
+            num(plot.x),
+            num(plot.y),
+            num(plot.y + plot.h),
+            num(plot.x + plot.w)
+        ),
+    ));
+    doc.append(axes);
+    doc.append(one_line(
+        text(plot.x + plot.w / 2.0, H - 18.0, x_label)
+            .set("id", "x-label")
+            .set("text-anchor", "middle")
+            .set("font-size", 13),
+    ));
+    doc.append(one_line(
+        Text::new("objective (M EUR)")
+            .set("id", "y-label")
+            .set(
+                "transform",
+                format!("translate(22 {}) rotate(-90)", num(plot.y + plot.h / 2.0)),
+            )
+            .set("text-anchor", "middle")
+            .set("font-size", 13),
+    ));
 
     // The front: non-dominated feasible points in x order.
     let mut front: Vec<(f64, f64)> = points
@@ -141,15 +154,22 @@ pub fn pareto_svg(points: &[ParetoPoint], x_label: &str, title: &str) -> String 
             d.push(if i == 0 { 'M' } else { ' ' });
             let _ = write!(d, "{} {}", num(sx(*x)), num(sy(*y)));
         }
-        let _ = write!(
-            svg,
-            r#"<path id="front" fill="none" stroke="{FRONT_COLOR}" stroke-width="2" d="{d}"/>"#
+        doc.append(
+            Path::new()
+                .set("id", "front")
+                .set("fill", "none")
+                .set("stroke", FRONT_COLOR)
+                .set("stroke-width", 2)
+                .set("d", d),
         );
     }
 
     // Points: dominated first so the front is drawn over them.
     let mut placer = Placer::new(Rect::new(plot.x, 0.0, plot.w + RIGHT, H));
-    let mut labels = String::new();
+    let mut labels = Group::new()
+        .set("id", "point-labels")
+        .set("font-size", 10)
+        .set("fill", "#333");
     let mut order: Vec<&ParetoPoint> = points.iter().collect();
     order.sort_by_key(|p| {
         (
@@ -157,7 +177,7 @@ pub fn pareto_svg(points: &[ParetoPoint], x_label: &str, title: &str) -> String 
             p.objective_eur.is_none(),
         )
     });
-    svg.push_str(r#"<g id="points">"#);
+    let mut marks = Group::new().set("id", "points");
     for p in order {
         let x = if p.x.is_finite() { sx(p.x) } else { plot.x };
         let tip = match p.objective_eur {
@@ -172,61 +192,72 @@ pub fn pareto_svg(points: &[ParetoPoint], x_label: &str, title: &str) -> String 
                 } else {
                     ("point front", FRONT_COLOR)
                 };
-                let _ = write!(
-                    svg,
-                    r##"<circle class="{class}" cx="{}" cy="{}" r="5" fill="{color}" stroke="#fff" stroke-width="1.2"><title>{}</title></circle>"##,
-                    num(x),
-                    num(y),
-                    xml_escape(&tip)
+                marks.append(
+                    Circle::new()
+                        .set("class", class)
+                        .set("cx", num(x))
+                        .set("cy", num(y))
+                        .set("r", 5)
+                        .set("fill", color)
+                        .set("stroke", "#fff")
+                        .set("stroke-width", "1.2")
+                        .add(svg_title(&tip)),
                 );
                 placer.block(Rect::new(x - 6.0, y - 6.0, 12.0, 12.0));
                 if !p.dominated && !p.label.is_empty() {
                     let w = text_width(&p.label, 10.0, false);
                     if let Some(r) = placer.place(&positions_around(x, y, w, 12.0, 8.0)[..8]) {
-                        let _ = write!(
-                            labels,
-                            r#"<text x="{}" y="{}">{}</text>"#,
-                            num(r.x),
-                            num(r.y + 9.5),
-                            xml_escape(&p.label)
-                        );
+                        labels.append(one_line(text(r.x, r.y + 9.5, &p.label)));
                     }
                 }
             }
             None => {
                 let y = plot.y + plot.h;
-                let _ = write!(
-                    svg,
-                    r#"<path class="point infeasible" d="M{} {}l10 10m0-10l-10 10" stroke="{INFEASIBLE_COLOR}" stroke-width="2.2"><title>{}</title></path>"#,
-                    num(x - 5.0),
-                    num(y - 5.0),
-                    xml_escape(&tip)
+                marks.append(
+                    Path::new()
+                        .set("class", "point infeasible")
+                        .set(
+                            "d",
+                            format!("M{} {}l10 10m0-10l-10 10", num(x - 5.0), num(y - 5.0)),
+                        )
+                        .set("stroke", INFEASIBLE_COLOR)
+                        .set("stroke-width", "2.2")
+                        .add(svg_title(&tip)),
                 );
             }
         }
     }
-    svg.push_str("</g>");
-    if !labels.is_empty() {
-        let _ = write!(
-            svg,
-            r##"<g id="point-labels" font-size="10" fill="#333">{labels}</g>"##
-        );
+    doc.append(marks);
+    if labels.get_children().is_some_and(|c| !c.is_empty()) {
+        doc.append(labels);
     }
 
     // Key.
     let kx = W - RIGHT - 330.0;
-    let _ = write!(
-        svg,
-        r##"<g id="key" font-size="11"><circle cx="{}" cy="44" r="5" fill="{FRONT_COLOR}"/><text x="{}" y="48">non-dominated</text><circle cx="{}" cy="44" r="5" fill="{DOMINATED_COLOR}"/><text x="{}" y="48">dominated</text><path d="M{} 39l10 10m0-10l-10 10" stroke="{INFEASIBLE_COLOR}" stroke-width="2.2"/><text x="{}" y="48">infeasible</text></g>"##,
-        num(kx),
-        num(kx + 9.0),
-        num(kx + 120.0),
-        num(kx + 129.0),
-        num(kx + 220.0),
-        num(kx + 237.0)
+    let key_circle = |cx: f64, color: &str| {
+        Circle::new()
+            .set("cx", num(cx))
+            .set("cy", 44)
+            .set("r", 5)
+            .set("fill", color)
+    };
+    doc.append(
+        Group::new()
+            .set("id", "key")
+            .set("font-size", 11)
+            .add(key_circle(kx, FRONT_COLOR))
+            .add(one_line(text(kx + 9.0, 48.0, "non-dominated")))
+            .add(key_circle(kx + 120.0, DOMINATED_COLOR))
+            .add(one_line(text(kx + 129.0, 48.0, "dominated")))
+            .add(
+                Path::new()
+                    .set("d", format!("M{} 39l10 10m0-10l-10 10", num(kx + 220.0)))
+                    .set("stroke", INFEASIBLE_COLOR)
+                    .set("stroke-width", "2.2"),
+            )
+            .add(one_line(text(kx + 237.0, 48.0, "infeasible"))),
     );
-    svg.push_str("</svg>\n");
-    svg
+    finish(&doc)
 }
 
 /// The values' range widened by 5 % each side (by 1 when they are all equal; [0, 1]
@@ -259,5 +290,21 @@ mod tests {
         };
         let svg = pareto_svg(&[p], "sites (count)", "t");
         assert_eq!(svg.matches("class=\"point").count(), 1);
+    }
+
+    #[test]
+    fn names_with_markup_and_control_characters_stay_well_formed() {
+        let p = ParetoPoint {
+            x: 1.0,
+            objective_eur: Some(1e9),
+            dominated: false,
+            label: "a <b> & 'c' \"d\" \u{7}".into(),
+        };
+        let svg = pareto_svg(&[p], "x & <y>", "t\u{0}");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+        let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+        assert!(texts.contains(&"a <b> & 'c' \"d\" \u{fffd}"), "{texts:?}");
+        assert!(texts.contains(&"x & <y>"), "{texts:?}");
+        assert!(texts.contains(&"t\u{fffd}"), "{texts:?}");
     }
 }
