@@ -2,7 +2,7 @@
 //! whatever the job count, resume, layers read once.
 
 mod common;
-use common::{bin, TempDir};
+use common::{bin, generate_instance, TempDir};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -13,24 +13,7 @@ use gigasite::sweep::{parse_set, sweep_tasks};
 
 /// Three scenarios over one generated instance (counts 2, 3, 4) and one broken one.
 fn scenarios(dir: &Path) -> Vec<PathBuf> {
-    let out = bin()
-        .arg("generate")
-        .arg(dir)
-        .args([
-            "--seed",
-            "3",
-            "--parcels",
-            "400",
-            "--substations",
-            "300",
-            "--routes",
-            "120",
-            "--demand",
-            "6",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    generate_instance(dir, &[]);
     let base = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
     let mut paths = Vec::new();
     for k in [2, 3, 4] {

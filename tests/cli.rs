@@ -1,7 +1,7 @@
 //! The command line: exit codes, outputs, determinism, and GDAL reading the result.
 
 mod common;
-use common::{bin, TempDir};
+use common::{bin, generate_instance, TempDir};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -14,27 +14,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Generates a feasible mid-size instance into `dir`.
-fn generated(dir: &Path, extra: &[&str]) {
-    let out = run(bin()
-        .arg("generate")
-        .arg(dir)
-        .args([
-            "--seed",
-            "3",
-            "--parcels",
-            "400",
-            "--substations",
-            "300",
-            "--routes",
-            "120",
-            "--demand",
-            "6",
-        ])
-        .args(extra));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
-
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
@@ -42,7 +21,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 #[test]
 fn optimal_run_exits_0_and_writes_both_files() {
     let t = TempDir::new("cli-ok");
-    generated(&t.0, &[]);
+    generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
         .arg("solve")
@@ -80,7 +59,7 @@ fn optimal_run_exits_0_and_writes_both_files() {
 #[test]
 fn infeasible_run_exits_2_and_says_why() {
     let t = TempDir::new("cli-infeasible");
-    generated(&t.0, &["--count", "30", "--max-per-country", "1"]);
+    generate_instance(&t.0, &["--count", "30", "--max-per-country", "1"]);
     let out_dir = t.0.join("out");
     // A sites.geojson from an earlier run must not survive next to an infeasible summary.
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -105,7 +84,7 @@ fn infeasible_run_exits_2_and_says_why() {
 #[test]
 fn uncovered_demand_is_named() {
     let t = TempDir::new("cli-demand");
-    generated(&t.0, &["--demand-rtt-ms", "0.01"]);
+    generate_instance(&t.0, &["--demand-rtt-ms", "0.01"]);
     let out = run(bin()
         .arg("solve")
         .arg(t.0.join("scenario.toml"))
@@ -122,7 +101,7 @@ fn uncovered_demand_is_named() {
 #[test]
 fn time_limit_exits_3_with_a_gap() {
     let t = TempDir::new("cli-limit");
-    generated(&t.0, &[]);
+    generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
         .arg("solve")
@@ -150,7 +129,7 @@ fn errors_exit_1_and_name_the_culprit() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("missing.toml"));
 
-    generated(&t.0, &[]);
+    generate_instance(&t.0, &[]);
     let land = t.0.join("land.geojson");
     let bad = std::fs::read_to_string(&land).unwrap().replacen(
         "\"price_eur_per_m2\":",
@@ -184,7 +163,7 @@ fn errors_exit_1_and_name_the_culprit() {
 #[test]
 fn same_inputs_give_identical_bytes() {
     let t = TempDir::new("cli-determinism");
-    generated(&t.0, &[]);
+    generate_instance(&t.0, &[]);
     let mut outputs = Vec::new();
     for run_no in 0..2 {
         let dir = t.0.join(format!("out{run_no}"));
@@ -212,7 +191,7 @@ fn ogrinfo_reads_sites_geojson() {
         return;
     }
     let t = TempDir::new("cli-ogr");
-    generated(&t.0, &[]);
+    generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
     let out = run(bin()
         .arg("solve")

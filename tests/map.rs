@@ -4,6 +4,9 @@
 //! `cargo test --release --test map -- --ignored` also writes `docs/map.png` (and
 //! `docs/map.svg`) from `datasets/europe`, or `datasets/tiny` when there is no Europe.
 
+mod common;
+use common::TempDir;
+
 use std::path::{Path, PathBuf};
 
 use gigasite::generate::{generate, GenerateOptions};
@@ -15,24 +18,6 @@ use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions, Status};
 use gigasite::RunResult;
 use resvg::tiny_skia::{Pixmap, Transform};
-
-/// A fresh folder under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("gigasite-map-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn solve(scenario: &Path) -> RunResult {
     let scenario = Scenario::load(scenario).unwrap();
@@ -108,7 +93,7 @@ fn close(a: [u8; 3], b: [u8; 3]) -> bool {
 
 #[test]
 fn chosen_sites_are_drawn_where_they_are() {
-    let dir = TempDir::new("sites");
+    let dir = TempDir::new("map-sites");
     let r = generated(&dir.0);
     assert_eq!(r.outcome.status, Status::Optimal);
     let sites = site_reports(&r);
@@ -179,7 +164,7 @@ fn chosen_sites_are_drawn_where_they_are() {
 
 #[test]
 fn ineligible_candidates_only_on_request() {
-    let dir = TempDir::new("ineligible");
+    let dir = TempDir::new("map-ineligible");
     let r = generated(&dir.0);
     let plain = render_map(&r, &MapOptions::default());
     let all = render_map(
@@ -308,7 +293,7 @@ fn run_ok(cmd: &mut std::process::Command) -> String {
 
 #[test]
 fn map_command_redraws_the_solve_map_and_refuses_changed_inputs() {
-    let dir = TempDir::new("cli");
+    let dir = TempDir::new("map-cli");
     let data = dir.0.join("data");
     let out = dir.0.join("out");
     generate(

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The gigasite binary built for these tests.
@@ -25,4 +25,22 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Generates the seed-3 instance (400 parcels, 300 substations, 120 routes, 6 demand
+/// points; known feasible) into `dir`, with extra `generate` flags.
+pub fn generate_instance(dir: &Path, extra: &[&str]) {
+    let out = bin()
+        .arg("generate")
+        .arg(dir)
+        .args(["--seed", "3", "--parcels", "400", "--substations", "300"])
+        .args(["--routes", "120", "--demand", "6"])
+        .args(extra)
+        .output()
+        .expect("gigasite runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
