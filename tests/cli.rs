@@ -10,6 +10,16 @@ fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("gigasite runs")
 }
 
+/// `gigasite solve SCENARIO --out OUT EXTRA...`
+fn solve(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    run(bin()
+        .arg("solve")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .args(extra))
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -23,11 +33,7 @@ fn optimal_run_exits_0_and_writes_both_files() {
     let t = TempDir::new("cli-ok");
     generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(&out_dir));
+    let out = solve(&t.0.join("scenario.toml"), &out_dir, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("status optimal"), "{stdout}");
@@ -46,12 +52,7 @@ fn optimal_run_exits_0_and_writes_both_files() {
         .count();
     assert_eq!(points, 4);
     // --json prints the same summary.
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("--json"));
+    let out = solve(&t.0.join("scenario.toml"), &out_dir, &["--json"]);
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["objective"], s["objective"]);
 }
@@ -64,12 +65,7 @@ fn infeasible_run_exits_2_and_says_why() {
     // A sites.geojson from an earlier run must not survive next to an infeasible summary.
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(out_dir.join("sites.geojson"), "stale").unwrap();
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("-q"));
+    let out = solve(&t.0.join("scenario.toml"), &out_dir, &["-q"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(
@@ -85,11 +81,7 @@ fn infeasible_run_exits_2_and_says_why() {
 fn uncovered_demand_is_named() {
     let t = TempDir::new("cli-demand");
     generate_instance(&t.0, &["--demand-rtt-ms", "0.01"]);
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(t.0.join("out")));
+    let out = solve(&t.0.join("scenario.toml"), &t.0.join("out"), &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -103,12 +95,7 @@ fn time_limit_exits_3_with_a_gap() {
     let t = TempDir::new("cli-limit");
     generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(&out_dir)
-        .args(["--time-limit", "0"]));
+    let out = solve(&t.0.join("scenario.toml"), &out_dir, &["--time-limit", "0"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let s = summary(&out_dir);
     assert_eq!(s["status"], "time_limit");
@@ -121,11 +108,7 @@ fn time_limit_exits_3_with_a_gap() {
 #[test]
 fn errors_exit_1_and_name_the_culprit() {
     let t = TempDir::new("cli-errors");
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("missing.toml"))
-        .arg("--out")
-        .arg(t.0.join("out")));
+    let out = solve(&t.0.join("missing.toml"), &t.0.join("out"), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("missing.toml"));
 
@@ -137,11 +120,7 @@ fn errors_exit_1_and_name_the_culprit() {
         1,
     );
     std::fs::write(&land, bad).unwrap();
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(t.0.join("out")));
+    let out = solve(&t.0.join("scenario.toml"), &t.0.join("out"), &[]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("land.geojson"), "{stderr}");
@@ -149,12 +128,11 @@ fn errors_exit_1_and_name_the_culprit() {
     assert!(stderr.contains("price_eur_per_m2"), "{stderr}");
     assert!(!t.0.join("out").join("sites.geojson").exists());
 
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(t.0.join("out"))
-        .args(["--solver", "cplex"]));
+    let out = solve(
+        &t.0.join("scenario.toml"),
+        &t.0.join("out"),
+        &["--solver", "cplex"],
+    );
     // A usage error is an error (1), never mistaken for "infeasible" (2).
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cplex"));
@@ -167,11 +145,7 @@ fn same_inputs_give_identical_bytes() {
     let mut outputs = Vec::new();
     for run_no in 0..2 {
         let dir = t.0.join(format!("out{run_no}"));
-        let out = run(bin()
-            .arg("solve")
-            .arg(t.0.join("scenario.toml"))
-            .arg("--out")
-            .arg(&dir));
+        let out = solve(&t.0.join("scenario.toml"), &dir, &[]);
         assert_eq!(out.status.code(), Some(0));
         outputs.push(std::fs::read(dir.join("sites.geojson")).unwrap());
     }
@@ -193,11 +167,7 @@ fn ogrinfo_reads_sites_geojson() {
     let t = TempDir::new("cli-ogr");
     generate_instance(&t.0, &[]);
     let out_dir = t.0.join("out");
-    let out = run(bin()
-        .arg("solve")
-        .arg(t.0.join("scenario.toml"))
-        .arg("--out")
-        .arg(&out_dir));
+    let out = solve(&t.0.join("scenario.toml"), &out_dir, &[]);
     assert_eq!(out.status.code(), Some(0));
     let path = out_dir.join("sites.geojson");
     let written: serde_json::Value =
