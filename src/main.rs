@@ -22,7 +22,13 @@ use gigasite::solve::{Backend, SolveOptions};
 /// feasible answer (reported with its gap); 4 stopped by the time limit before any
 /// feasible answer was found.
 #[derive(Parser)]
-#[command(name = "gigasite", version, about, long_about = None)]
+#[command(
+    name = "gigasite",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes of solve: 0 optimal; 1 error; 2 infeasible; 3 stopped by the time limit with a feasible answer (gap in summary.json); 4 stopped by the time limit with none.\nbatch and sweep: 0 when every scenario ended optimal, else 1."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
