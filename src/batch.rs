@@ -210,6 +210,7 @@ impl Cache {
             "power": s.power,
             "fibre": s.fibre,
             "max_rtt_ms_to_ixp": s.latency.max_rtt_ms_to_ixp,
+            "demand_rtt": candidates::needs_demand_rtt(s),
         });
         let key = format!("{layers_key}{relevant}");
         let cell = Self::cell(&self.candidates, &key);

@@ -265,7 +265,10 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
 
     let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
 
-    // RTT from every demand point to every eligible candidate with a path.
+    // RTT from every demand point to every eligible candidate with a path, kept only
+    // when the scenario uses it (a coverage limit or a latency cost): otherwise the
+    // candidates × demand table is not built at all.
+    let needs_reach = needs_demand_rtt(scenario);
     let demand = layers
         .demand
         .iter()
@@ -273,11 +276,15 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
         .map(|(d, src)| Demand {
             id: d.id.clone(),
             weight: d.weight,
-            reach: eligible
-                .iter()
-                .enumerate()
-                .filter_map(|(pos, &i)| rtt(all[i].fibre.as_ref()?, src).map(|r| (pos, r)))
-                .collect(),
+            reach: if needs_reach {
+                eligible
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(pos, &i)| rtt(all[i].fibre.as_ref()?, src).map(|r| (pos, r)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
 
@@ -309,6 +316,11 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
         warnings,
         network,
     })
+}
+
+/// Whether a scenario needs RTTs between candidates and demand points.
+pub fn needs_demand_rtt(scenario: &Scenario) -> bool {
+    scenario.latency.max_rtt_ms_to_demand.is_some() || scenario.latency.eur_per_ms > 0.0
 }
 
 /// The cheapest way to power one site on its own: at most `max_lines` lines whose
