@@ -131,20 +131,8 @@ pub struct Cache {
 
 /// (layer name, content hash) of every layer a scenario names.
 pub fn layer_hashes(s: &Scenario) -> Result<Vec<(String, String)>> {
-    let l = &s.layers;
-    let mut named: Vec<(&str, &Path)> = vec![
-        ("land", &l.land),
-        ("grid", &l.grid),
-        ("prices", &l.prices),
-        ("fibre", &l.fibre),
-    ];
-    if let Some(d) = &l.demand {
-        named.push(("demand", d));
-    }
-    if let Some(e) = &l.exclusions {
-        named.push(("exclusions", e));
-    }
-    named
+    s.layers
+        .named()
         .into_iter()
         .map(|(n, p)| Ok((n.to_string(), hash_file(p)?)))
         .collect()
@@ -166,17 +154,8 @@ impl Cache {
         hashes: &[(String, String)],
         progress: &dyn Progress,
     ) -> Result<(Arc<Layers>, String)> {
-        let l = &s.layers;
-        let paths = [
-            Some(&l.land),
-            Some(&l.grid),
-            Some(&l.prices),
-            Some(&l.fibre),
-            l.demand.as_ref(),
-            l.exclusions.as_ref(),
-        ];
         let mut key = String::new();
-        for p in paths.iter().flatten() {
+        for (_, p) in s.layers.named() {
             key.push_str(&p.display().to_string());
             key.push('\n');
         }
@@ -187,7 +166,7 @@ impl Cache {
         let got = cell.get_or_init(|| {
             self.layer_reads
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Layers::read(l, progress)
+            Layers::read(&s.layers, progress)
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         });

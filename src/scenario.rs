@@ -35,6 +35,25 @@ pub struct Layers {
     pub exclusions: Option<PathBuf>,
 }
 
+impl Layers {
+    /// (name, path) of every layer given, in the order of MODEL.md.
+    pub fn named(&self) -> Vec<(&'static str, &Path)> {
+        let mut named: Vec<(&'static str, &Path)> = vec![
+            ("land", &self.land),
+            ("grid", &self.grid),
+            ("prices", &self.prices),
+            ("fibre", &self.fibre),
+        ];
+        if let Some(d) = &self.demand {
+            named.push(("demand", d));
+        }
+        if let Some(e) = &self.exclusions {
+            named.push(("exclusions", e));
+        }
+        named
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sites {
@@ -296,24 +315,14 @@ impl Scenario {
             }
         }
         finite("latency.eur_per_ms", self.latency.eur_per_ms, 0.0)?;
-        let l = &self.layers;
-        let mut paths = vec![
-            ("layers.land", &l.land),
-            ("layers.grid", &l.grid),
-            ("layers.prices", &l.prices),
-            ("layers.fibre", &l.fibre),
-        ];
-        if let Some(d) = &l.demand {
-            paths.push(("layers.demand", d));
-        }
-        if let Some(e) = &l.exclusions {
-            paths.push(("layers.exclusions", e));
-        }
-        for (key, path) in paths {
+        for (name, path) in self.layers.named() {
             if !path.is_file() {
                 return Err(Error::scenario(
                     p,
-                    format!("`{key}` names {}, which does not exist", path.display()),
+                    format!(
+                        "`layers.{name}` names {}, which does not exist",
+                        path.display()
+                    ),
                 ));
             }
         }

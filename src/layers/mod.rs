@@ -50,14 +50,8 @@ pub struct LayerInfo {
     pub features: usize,
 }
 
-/// 64-bit FNV-1a of the file's bytes, as hex. A change detector, not a cryptographic hash.
-pub fn content_hash(bytes: &[u8]) -> String {
-    let mut h = Fnv::default();
-    h.update(bytes);
-    h.hex()
-}
-
-/// FNV-1a, incrementally.
+/// 64-bit FNV-1a, incrementally, shown as hex: a change detector for layer files,
+/// not a cryptographic hash.
 pub struct Fnv(u64);
 
 impl Default for Fnv {
