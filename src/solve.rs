@@ -190,13 +190,15 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome> {
     });
     let restricted = restricted_set(problem, &usable, best.as_ref().map(|b| &b.0));
     red.restricted_sites = restricted.len();
-    let mut restricted_optimal = false;
+    // The restricted program's size, kept when it was solved to optimality.
+    let mut restricted_optimal: Option<MilpStats> = None;
     if restricted.len() < usable.len() {
         let milp = build(problem, &restricted, false);
+        let stats = milp.map.stats.clone();
         let warm = best.as_ref().map(|(p, _)| milp.map.values_of(p));
         match run(milp, problem, opts, deadline, warm)? {
             Run::Optimal { plan, .. } => {
-                restricted_optimal = true;
+                restricted_optimal = Some(stats);
                 let c = problem.objective_eur(&plan);
                 if best.as_ref().is_none_or(|b| c < b.1) {
                     best = Some((plan, c));
@@ -236,15 +238,14 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome> {
     red.bound_eliminated = usable.len() - survivors.len();
     red.survivors = survivors.len();
 
-    if restricted_optimal
-        && survivors
+    if let Some(stats) = restricted_optimal.filter(|_| {
+        survivors
             .iter()
             .all(|s| restricted.binary_search(s).is_ok())
-    {
+    }) {
         // Every site of every optimal plan was in the restricted program.
         red.restricted_was_final = true;
         let (plan, obj) = best.expect("an optimal restricted plan exists");
-        let stats = build(problem, &restricted, false).map.stats;
         outcome.milp = Some(stats);
         return Ok(finish_optimal(outcome, red, plan, obj, opts.mip_gap));
     }
