@@ -52,6 +52,9 @@ pub enum Error {
     /// The solver backend failed (numerical trouble, a backend error).
     #[error("solver {solver}: {message}")]
     Solver { solver: String, message: String },
+    /// The run's time limit passed during `stage`, before any plan was found.
+    #[error("the time limit passed while {stage}")]
+    TimeLimit { stage: &'static str },
 }
 
 impl Error {

@@ -20,6 +20,7 @@
 
 pub mod batch;
 pub mod candidates;
+pub mod deadline;
 pub mod error;
 pub mod fibre;
 #[doc(hidden)]
