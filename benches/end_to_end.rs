@@ -80,7 +80,7 @@ fn main() {
                 m.variables,
                 m.rows,
                 m.clique_rows,
-                m.conflict_pairs,
+                m.lazy_clique_rows,
             );
         }
     }

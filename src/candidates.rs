@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use geo::Coord;
 use serde::Serialize;
 
+use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::fibre::{Entry, Network};
 use crate::geodesy::{to_unit, Unit};
@@ -129,6 +130,11 @@ pub struct Candidates {
 
 /// Derives every candidate's attributes from the layers.
 pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
+    derive_until(scenario, layers, Deadline::never())
+}
+
+/// [`derive`], checking `deadline` as it goes.
+pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) -> Result<Candidates> {
     let power_mw = scenario.facility.power_mw();
     let energy_per_price = scenario.facility.discounted_mwh();
     let ms_per_km = scenario.fibre.ms_per_km;

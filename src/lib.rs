@@ -21,6 +21,7 @@
 pub mod batch;
 pub mod candidates;
 pub mod deadline;
+pub mod engine;
 pub mod error;
 pub mod fibre;
 #[doc(hidden)]
@@ -46,6 +47,7 @@ use std::time::Instant;
 pub use error::{Error, Result};
 
 use candidates::Candidates;
+use deadline::Deadline;
 use layers::Layers;
 use model::Problem;
 use progress::{Progress, Stage};
@@ -82,6 +84,7 @@ fn timed<T>(
 
 /// Runs a scenario end to end: layers, candidates, program, solve.
 pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) -> Result<RunResult> {
+    let deadline = Deadline::from_limit(opts.time_limit_s);
     let mut seconds = BTreeMap::new();
     let layers = timed(
         progress,
@@ -95,13 +98,14 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         &mut seconds,
         Stage::Candidates,
         "candidates",
-        || candidates::derive(scenario, &layers),
+        || candidates::derive_until(scenario, &layers, deadline),
     )?;
-    let mut r = run_with(
+    let mut r = run_with_until(
         scenario,
         Arc::new(layers),
         Arc::new(candidates),
         opts,
+        deadline,
         progress,
     )?;
     for (k, v) in seconds {
@@ -125,6 +129,19 @@ pub fn run_with(
     opts: &SolveOptions,
     progress: &dyn Progress,
 ) -> Result<RunResult> {
+    let deadline = Deadline::from_limit(opts.time_limit_s);
+    run_with_until(scenario, layers, candidates, opts, deadline, progress)
+}
+
+/// [`run_with`] under a deadline that may have started earlier (with reading).
+pub fn run_with_until(
+    scenario: &Scenario,
+    layers: Arc<Layers>,
+    candidates: Arc<Candidates>,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    progress: &dyn Progress,
+) -> Result<RunResult> {
     let mut seconds = BTreeMap::new();
     let started = Instant::now();
     let problem = timed(progress, &mut seconds, Stage::Model, "problem", || {
@@ -135,7 +152,7 @@ pub fn run_with(
         )
     })?;
     let outcome = timed(progress, &mut seconds, Stage::Solve, "solve", || {
-        solve::solve(&problem, opts)
+        solve::solve_until(&problem, opts, deadline, progress)
     })?;
     seconds.insert("total", started.elapsed().as_secs_f64());
     Ok(RunResult {

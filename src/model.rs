@@ -1,47 +1,14 @@
-//! The mixed-integer program of MODEL.md, built with good_lp from plain numbers.
-//!
-//! # Formulation
-//! For the sites S that survive the exact reductions (see [`crate::solve`]):
-//!
-//! ```text
-//! minimize   Σ_i x_i (L_i + F_i + E_i + capex + g_i·[i uncontested])
-//!          + Σ_is C_is z_is                               (contested sites only)
-//!          + eur_per_ms Σ_j w_j Σ_i RTT_ij y_ij           (only when eur_per_ms > 0)
-//! s.t.       Σ_i x_i = k
-//!            Σ_s p_is = P x_i,  p_is <= min(h_s, P) z_is,  z_is <= x_i,
-//!            Σ_s z_is <= max_lines · x_i                   (contested sites)
-//!            Σ_i p_is <= h_s                               (binding substations)
-//!            Σ_{i in Q} x_i <= 1   for every clique Q of a clique cover of the
-//!                                  separation conflict graph
-//!            Σ_{i in c} x_i <= max_per_country             (countries with more sites)
-//!            Σ_{i: RTT_ij <= limit} x_i >= 1               (every demand point j)
-//!            Σ_i y_ij = 1,  y_ij <= x_i                    (every demand point j)
-//! ```
-//!
-//! Why this equals MODEL.md's program:
-//! - A substation is *binding* only when the sites that can reach it could, together,
-//!   draw more than its headroom: at least two of them can be open at once (they do not
-//!   all conflict: two sites sharing a substation are within 2 × max_connection_km of
-//!   each other, so a larger separation forbids sharing) and headroom < min(k, users) × P.
-//!   A site whose every option is non-binding can draw from them freely, so its
-//!   cheapest stand-alone connection g_i is optimal whatever else is open, and its
-//!   z/p variables are replaced by that constant.
-//! - Every conflicting pair lies in some clique of the cover, so the clique rows imply
-//!   every pairwise row; each clique row is implied by the pairwise rows (at most one
-//!   site of a clique can be open). Same integer solutions, a stronger relaxation, far
-//!   fewer rows.
-//! - y is only created for candidates that may serve j (within the demand RTT limit,
-//!   when set): an optimal y assigns each demand point to its nearest open site, which
-//!   the coverage row guarantees is within the limit.
+//! The optimization problem as plain numbers: eligible sites with their fixed costs
+//! and grid options, demand points with the sites that may serve them, and the
+//! scenario's limits. The search over it is [`crate::engine`]; this module also checks
+//! and prices a plan against MODEL.md's program directly ([`Problem::violation`],
+//! [`Problem::objective_eur`]), which is how every answer is verified.
 
-use std::collections::{BTreeMap, HashSet};
-
-use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
+use std::collections::BTreeMap;
 
 use crate::candidates::{standalone_grid, Candidates, GridOption};
 use crate::error::{Error, Result};
 use crate::geodesy::Unit;
-use crate::index::pairs_closer_than;
 use crate::scenario::Scenario;
 
 /// One eligible candidate, as numbers.
@@ -88,6 +55,8 @@ pub struct Problem {
     pub sites: Vec<Site>,
     pub headroom_mw: Vec<f64>,
     pub demand: Vec<DemandReach>,
+    /// Sites that every plan must contain (positions in `sites`), ascending.
+    pub forced: Vec<usize>,
 }
 
 impl Problem {
@@ -159,6 +128,7 @@ impl Problem {
                         .collect(),
                 })
                 .collect(),
+            forced: Vec::new(),
         })
     }
 
@@ -210,13 +180,16 @@ impl Problem {
 
     /// Assigns every demand point to its nearest open site (ties by site id).
     pub fn assign(&self, open: &[usize]) -> Vec<Option<(usize, f64)>> {
-        let is_open: HashSet<usize> = open.iter().copied().collect();
+        let mut is_open = vec![false; self.sites.len()];
+        for &s in open {
+            is_open[s] = true;
+        }
         self.demand
             .iter()
             .map(|d| {
                 d.reach
                     .iter()
-                    .filter(|(s, _)| is_open.contains(s))
+                    .filter(|(s, _)| is_open[*s])
                     .min_by(|a, b| {
                         a.1.total_cmp(&b.1)
                             .then_with(|| self.sites[a.0].id.cmp(&self.sites[b.0].id))
@@ -365,317 +338,33 @@ pub fn fill_lines(options: &[GridOption], set: &[usize], power_mw: f64) -> Vec<(
     lines
 }
 
-/// A built program: good_lp variables, objective and rows, plus the map back.
-pub struct Milp {
-    pub vars: ProblemVariables,
-    pub objective: Expression,
-    pub constraints: Vec<Constraint>,
-    pub map: VarMap,
-}
-
-/// Which variable is what, to read a plan back from a solution.
-pub struct VarMap {
-    /// The sites of the program (positions in `Problem::sites`), and their x.
-    pub sites: Vec<usize>,
-    pub x: Vec<Variable>,
-    /// Per program site: (option position, z, p) for contested sites; empty otherwise.
-    pub lines: Vec<Vec<(usize, Variable, Variable)>>,
-    /// Per demand point: (site position, y).
-    pub y: Vec<Vec<(usize, Variable)>>,
-    pub stats: MilpStats,
-}
-
-/// Sizes of a built program, for the summary.
+/// Sizes of the program solved and the work of the search, for the summary.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct MilpStats {
+    /// Sites in the master program.
     pub sites: usize,
+    /// Variables and rows of its last round.
     pub variables: usize,
     pub rows: usize,
     pub contested_sites: usize,
     pub binding_substations: usize,
-    pub conflict_pairs: usize,
+    /// Separation rows at the end: cell cliques plus lazy cliques.
     pub clique_rows: usize,
-}
-
-impl VarMap {
-    /// Reads a plan from variable values (`value(v)`).
-    pub fn plan(&self, problem: &Problem, value: impl Fn(Variable) -> f64) -> Plan {
-        let mut open = Vec::new();
-        for (pos, &s) in self.sites.iter().enumerate() {
-            if value(self.x[pos]) < 0.5 {
-                continue;
-            }
-            let lines = if self.lines[pos].is_empty() {
-                let (set, _) = problem.sites[s]
-                    .standalone
-                    .as_ref()
-                    .expect("uncontested sites have one");
-                fill_lines(&problem.sites[s].options, set, problem.power_mw)
-            } else {
-                self.lines[pos]
-                    .iter()
-                    .filter(|(_, z, _)| value(*z) > 0.5)
-                    .map(|&(k, _, p)| (k, value(p).max(0.0)))
-                    .collect()
-            };
-            open.push(OpenSite { site: s, lines });
-        }
-        let mut ids: Vec<usize> = open.iter().map(|o| o.site).collect();
-        ids.sort_unstable();
-        Plan {
-            assignment: problem.assign(&ids),
-            open,
-        }
-    }
-
-    /// Values of every variable for a plan, as a warm start.
-    pub fn values_of(&self, plan: &Plan) -> Vec<(Variable, f64)> {
-        let mut out = Vec::new();
-        let open: BTreeMap<usize, &OpenSite> = plan.open.iter().map(|o| (o.site, o)).collect();
-        for (pos, &s) in self.sites.iter().enumerate() {
-            let o = open.get(&s);
-            out.push((self.x[pos], f64::from(u8::from(o.is_some()))));
-            for &(k, z, p) in &self.lines[pos] {
-                let mw = o
-                    .and_then(|o| o.lines.iter().find(|l| l.0 == k))
-                    .map(|l| l.1);
-                out.push((z, f64::from(u8::from(mw.is_some()))));
-                out.push((p, mw.unwrap_or(0.0)));
-            }
-        }
-        for (j, ys) in self.y.iter().enumerate() {
-            let served = plan.assignment.get(j).copied().flatten().map(|a| a.0);
-            for &(s, y) in ys {
-                out.push((y, f64::from(u8::from(served == Some(s)))));
-            }
-        }
-        out
-    }
-}
-
-/// Builds the program over `subset` (positions in `problem.sites`, each with a
-/// stand-alone connection). `relax` makes every variable continuous (an LP bound).
-pub fn build(problem: &Problem, subset: &[usize], relax: bool) -> Milp {
-    let mut vars = ProblemVariables::new();
-    let mut objective = Expression::with_capacity(subset.len());
-    let mut constraints = Vec::new();
-    let mut stats = MilpStats {
-        sites: subset.len(),
-        ..Default::default()
-    };
-    let bin = || {
-        if relax {
-            variable().min(0.0).max(1.0)
-        } else {
-            variable().binary()
-        }
-    };
-    let pos_of: BTreeMap<usize, usize> = subset.iter().enumerate().map(|(p, &s)| (s, p)).collect();
-
-    // Which substations can bind among these sites.
-    let mut users: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for &s in subset {
-        for o in &problem.sites[s].options {
-            if o.cap_mw > 0.0 {
-                users.entry(o.substation).or_default().push(s);
-            }
-        }
-    }
-    let sharing_possible = !problem.separation_forbids_sharing();
-    let binding: HashSet<usize> = users
-        .iter()
-        .filter(|(sub, u)| {
-            let m = u.len().min(problem.k);
-            sharing_possible
-                && m >= 2
-                && problem.headroom_mw[**sub] < m as f64 * problem.power_mw - 1e-9
-        })
-        .map(|(sub, _)| *sub)
-        .collect();
-    stats.binding_substations = binding.len();
-
-    let x: Vec<Variable> = subset.iter().map(|_| vars.add(bin())).collect();
-    let mut lines = vec![Vec::new(); subset.len()];
-    let mut draw: BTreeMap<usize, Expression> = BTreeMap::new();
-    for (pos, &s) in subset.iter().enumerate() {
-        let site = &problem.sites[s];
-        let contested = site
-            .options
-            .iter()
-            .any(|o| o.cap_mw > 0.0 && binding.contains(&o.substation));
-        if !contested {
-            let (_, g) = site
-                .standalone
-                .as_ref()
-                .expect("subset sites have a connection");
-            objective.add_mul(site.fixed_eur + g, x[pos]);
-            continue;
-        }
-        stats.contested_sites += 1;
-        objective.add_mul(site.fixed_eur, x[pos]);
-        let mut power = Expression::with_capacity(site.options.len());
-        let mut count = Expression::with_capacity(site.options.len());
-        for (k, o) in site.options.iter().enumerate() {
-            if o.cap_mw <= 0.0 {
-                continue;
-            }
-            let z = vars.add(bin());
-            let p = vars.add(variable().min(0.0).max(o.cap_mw));
-            objective.add_mul(o.cost_eur, z);
-            constraints.push((Expression::from(p) - o.cap_mw * z).leq(0.0));
-            constraints.push((Expression::from(z) - x[pos]).leq(0.0));
-            power.add_mul(1.0, p);
-            count.add_mul(1.0, z);
-            if binding.contains(&o.substation) {
-                draw.entry(o.substation).or_default().add_mul(1.0, p);
-            }
-            lines[pos].push((k, z, p));
-        }
-        constraints.push((power - problem.power_mw * x[pos]).eq(0.0));
-        constraints.push((count - problem.max_lines as f64 * x[pos]).leq(0.0));
-    }
-    for (sub, e) in draw {
-        constraints.push(e.leq(problem.headroom_mw[sub]));
-    }
-
-    let total: Expression = x.iter().copied().sum();
-    constraints.push(total.eq(problem.k as f64));
-
-    if let Some(d) = problem.separation_km {
-        let units: Vec<Unit> = subset.iter().map(|&s| problem.sites[s].unit).collect();
-        let edges = pairs_closer_than(&units, d);
-        stats.conflict_pairs = edges.len();
-        for clique in clique_cover(subset.len(), &edges) {
-            let e: Expression = clique.iter().map(|&p| x[p]).sum();
-            constraints.push(e.leq(1.0));
-            stats.clique_rows += 1;
-        }
-    }
-
-    if let Some(m) = problem.max_per_country {
-        let mut per: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (pos, &s) in subset.iter().enumerate() {
-            if let Some(c) = problem.sites[s].country {
-                per.entry(c).or_default().push(pos);
-            }
-        }
-        for members in per.values().filter(|m_| m_.len() > m) {
-            let e: Expression = members.iter().map(|&p| x[p]).sum();
-            constraints.push(e.leq(m as f64));
-        }
-    }
-
-    let mut y = vec![Vec::new(); problem.demand.len()];
-    let latency = problem.has_latency_cost();
-    for (j, d) in problem.demand.iter().enumerate() {
-        let local: Vec<(usize, f64)> = d
-            .reach
-            .iter()
-            .filter_map(|&(s, rtt)| pos_of.get(&s).map(|&p| (p, rtt)))
-            .collect();
-        if problem.demand_limit_ms.is_some() {
-            let e: Expression = local.iter().map(|&(p, _)| x[p]).sum();
-            constraints.push(e.geq(1.0));
-        }
-        if latency && d.weight > 0.0 {
-            let mut served = Expression::with_capacity(local.len());
-            for &(p, rtt) in &local {
-                let v = vars.add(variable().min(0.0).max(1.0));
-                objective.add_mul(problem.eur_per_ms * d.weight * rtt, v);
-                constraints.push((Expression::from(v) - x[p]).leq(0.0));
-                served.add_mul(1.0, v);
-                y[j].push((subset[p], v));
-            }
-            constraints.push(served.eq(1.0));
-        }
-    }
-
-    stats.variables = vars.len();
-    stats.rows = constraints.len();
-    Milp {
-        vars,
-        objective,
-        constraints,
-        map: VarMap {
-            sites: subset.to_vec(),
-            x,
-            lines,
-            y,
-            stats,
-        },
-    }
-}
-
-/// A greedy clique cover of a graph given by sorted edges (u < v): every edge lies in
-/// at least one returned clique. Each uncovered edge seeds a clique, grown by common
-/// neighbours in index order.
-pub fn clique_cover(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(u, v) in edges {
-        adj[u].push(v);
-        adj[v].push(u);
-    }
-    for a in &mut adj {
-        a.sort_unstable();
-    }
-    let adjacent = |a: usize, b: usize| adj[a].binary_search(&b).is_ok();
-    let mut covered: HashSet<(usize, usize)> = HashSet::new();
-    let mut cliques = Vec::new();
-    for &(u, v) in edges {
-        if covered.contains(&(u, v)) {
-            continue;
-        }
-        let mut clique = vec![u, v];
-        for &w in &adj[u] {
-            if w != v
-                && adjacent(v, w)
-                && clique.iter().all(|&c| c == u || c == v || adjacent(c, w))
-            {
-                clique.push(w);
-            }
-        }
-        clique.sort_unstable();
-        for (a, &ca) in clique.iter().enumerate() {
-            for &cb in &clique[a + 1..] {
-                covered.insert((ca, cb));
-            }
-        }
-        cliques.push(clique);
-    }
-    cliques
+    pub cell_clique_rows: usize,
+    pub lazy_clique_rows: usize,
+    /// Benders cuts on the allocation cost.
+    pub benders_cuts: usize,
+    /// Rounds of the master's solve-and-cut loop.
+    pub master_rounds: usize,
+    /// The Lagrangian bound, EUR.
+    pub lagrangian_bound_eur: Option<f64>,
+    /// Subgradient iterations.
+    pub lagrangian_iterations: usize,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clique_cover_covers_every_edge_with_true_cliques() {
-        let mut rng = crate::generate::SplitMix64::new(9);
-        for _ in 0..50 {
-            let n = 2 + rng.below(30);
-            let mut edges = Vec::new();
-            for u in 0..n {
-                for v in u + 1..n {
-                    if rng.next_f64() < 0.3 {
-                        edges.push((u, v));
-                    }
-                }
-            }
-            let set: HashSet<(usize, usize)> = edges.iter().copied().collect();
-            let cliques = clique_cover(n, &edges);
-            let mut seen = HashSet::new();
-            for c in &cliques {
-                for (a, &ca) in c.iter().enumerate() {
-                    for &cb in &c[a + 1..] {
-                        assert!(set.contains(&(ca, cb)), "clique {c:?} holds a non-edge");
-                        seen.insert((ca, cb));
-                    }
-                }
-            }
-            assert_eq!(seen, set);
-        }
-    }
 
     #[test]
     fn fill_lines_uses_nearest_capacity_first() {

@@ -29,6 +29,9 @@ pub trait Progress: Sync {
     fn finish(&self, _stage: Stage, _seconds: f64) {}
     /// `done` of `total` bytes of a layer file read (called every few MB).
     fn read_bytes(&self, _layer: &str, _done: u64, _total: u64) {}
+    /// Where the search is: its step (`bounding`, `master`), the best plan's cost and
+    /// the proven bound so far (EUR).
+    fn search(&self, _step: &str, _incumbent: Option<f64>, _bound: Option<f64>) {}
 }
 
 /// Shows nothing.

@@ -1,0 +1,199 @@
+//! Plans to bound with: greedy completions in a given order, a swap search, and a
+//! small restricted program when neither finds a plan.
+
+use super::bounds::order_by;
+use super::master::Master;
+use super::{Engine, Incumbent};
+use crate::error::Result;
+use crate::solve::SolveOptions;
+
+/// Completes the forced sites and `seed` into k sites, taking compatible sites in
+/// `order`; when a demand point is then unserved, serves uncovered points first with
+/// the earliest compatible site that covers them. None when no completion is found.
+pub fn complete(eng: &Engine, order: &[usize], seed: &[usize]) -> Option<Vec<usize>> {
+    let p = eng.p;
+    let mut start: Vec<usize> = p.forced.clone();
+    for &s in seed {
+        if !eng.compatible(&start, s) {
+            return None;
+        }
+        start.push(s);
+    }
+    let fill = |chosen: &mut Vec<usize>| {
+        for &t in order {
+            if chosen.len() >= p.k {
+                break;
+            }
+            if eng.compatible(chosen, t) {
+                chosen.push(t);
+            }
+        }
+    };
+    let mut chosen = start.clone();
+    fill(&mut chosen);
+    if chosen.len() == p.k && covered(eng, &chosen) {
+        return Some(chosen);
+    }
+    if eng.cover.is_empty() {
+        return None;
+    }
+    // Coverage first: the points with the fewest covering sites, each served by the
+    // earliest compatible site in `order`.
+    let mut rank = vec![usize::MAX; p.sites.len()];
+    for (r, &s) in order.iter().enumerate() {
+        rank[s] = r;
+    }
+    let mut points: Vec<usize> = (0..eng.cover.len()).collect();
+    points.sort_by_key(|&j| (eng.cover[j].len(), j));
+    let mut chosen = start;
+    let mut served = vec![false; eng.cover.len()];
+    let mark = |s: usize, served: &mut Vec<bool>| {
+        for &j in &eng.covers[s] {
+            served[j as usize] = true;
+        }
+    };
+    for &s in &chosen {
+        mark(s, &mut served);
+    }
+    for j in points {
+        if served[j] {
+            continue;
+        }
+        let pick = eng.cover[j]
+            .iter()
+            .copied()
+            .filter(|&s| rank[s] != usize::MAX && eng.compatible(&chosen, s))
+            .min_by_key(|&s| rank[s])?;
+        if chosen.len() >= p.k {
+            return None;
+        }
+        chosen.push(pick);
+        mark(pick, &mut served);
+    }
+    fill(&mut chosen);
+    (chosen.len() == p.k).then_some(chosen)
+}
+
+fn covered(eng: &Engine, open: &[usize]) -> bool {
+    if eng.cover.is_empty() {
+        return true;
+    }
+    let mut served = vec![false; eng.cover.len()];
+    for &s in open {
+        for &j in &eng.covers[s] {
+            served[j as usize] = true;
+        }
+    }
+    served.iter().all(|&s| s)
+}
+
+/// The best greedy completion by floor cost from the cheapest few seeds.
+pub fn greedy(eng: &Engine) -> Option<Incumbent> {
+    let order = order_by(eng, &eng.floor);
+    let mut best: Option<Incumbent> = None;
+    let seeds: Vec<Option<usize>> = std::iter::once(None)
+        .chain(order.iter().take(16).map(|&s| Some(s)))
+        .collect();
+    for seed in seeds {
+        if eng.deadline.passed() {
+            break;
+        }
+        let seed: Vec<usize> = seed.into_iter().collect();
+        if let Some(open) = complete(eng, &order, &seed) {
+            if let Some(cost) = eng.evaluate(&open) {
+                if best.as_ref().is_none_or(|b| cost < b.cost - eng.tol(b.cost)) {
+                    best = Some(Incumbent {
+                        plan: eng.standalone_plan(&open),
+                        open,
+                        cost,
+                    });
+                }
+            }
+        }
+    }
+    best
+}
+
+/// First-improvement swaps between the plan and the cheapest sites by ρ.
+pub fn improve(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
+    const POOL: usize = 48;
+    const MAX_EVALUATIONS: usize = 4000;
+    let order = order_by(eng, rho);
+    let pool: Vec<usize> = order.iter().copied().take(POOL + eng.p.k).collect();
+    let mut evaluations = 0;
+    'outer: loop {
+        for out in 0..inc.open.len() {
+            if eng.p.forced.contains(&inc.open[out]) {
+                continue;
+            }
+            for &cand in &pool {
+                if inc.open.contains(&cand) {
+                    continue;
+                }
+                if evaluations >= MAX_EVALUATIONS || eng.deadline.passed() {
+                    break 'outer;
+                }
+                evaluations += 1;
+                let mut open = inc.open.clone();
+                open[out] = cand;
+                if let Some(cost) = eng.evaluate(&open) {
+                    if cost < inc.cost - eng.tol(inc.cost) {
+                        inc = Incumbent {
+                            plan: eng.standalone_plan(&open),
+                            open,
+                            cost,
+                        };
+                        continue 'outer;
+                    }
+                }
+            }
+        }
+        break;
+    }
+    inc
+}
+
+/// The exact optimum over a small set likely to hold a good plan (the cheapest sites
+/// by ρ overall, per country and per demand point), when no greedy plan was found.
+pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Option<Incumbent>> {
+    let p = eng.p;
+    let order = order_by(eng, rho);
+    let k = p.k;
+    let per_country = p.max_per_country.unwrap_or(k) + 2;
+    let mut set: Vec<usize> = order.iter().take(4 * k).copied().collect();
+    let mut taken = vec![0usize; p.countries.len() + 1];
+    for &s in &order {
+        let c = p.sites[s].country.unwrap_or(p.countries.len());
+        if taken[c] < per_country {
+            taken[c] += 1;
+            set.push(s);
+        }
+    }
+    let mut rank = vec![usize::MAX; p.sites.len()];
+    for (r, &s) in order.iter().enumerate() {
+        rank[s] = r;
+    }
+    for c in &eng.cover {
+        let mut reach = c.clone();
+        reach.sort_by_key(|&s| rank[s]);
+        set.extend(reach.into_iter().take(2 * k));
+    }
+    set.extend(p.forced.iter().copied());
+    set.sort_unstable();
+    set.dedup();
+    if set.len() >= eng.usable.len() {
+        return Ok(None);
+    }
+    let lag = super::bounds::Lagrangian {
+        bound: f64::NEG_INFINITY,
+        lambda: Vec::new(),
+        rho: rho.to_vec(),
+        sum_lambda: 0.0,
+        incumbent: None,
+        iterations: 0,
+    };
+    let mut best = None;
+    let mut m = Master::new(eng, &set, &lag, None);
+    m.run(opts, &mut best, &crate::progress::Silent)?;
+    Ok(best)
+}

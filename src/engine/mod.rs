@@ -1,0 +1,397 @@
+//! The exact engine: decomposition, bounds and a master program, each stage under
+//! the run's deadline.
+//!
+//! # The path to a proof
+//! 1. **Usable sites.** Candidates with no stand-alone grid connection (at most
+//!    `max_lines` lines reaching P) can never open. Counting arguments prove some
+//!    instances infeasible at once and say why.
+//! 2. **Decomposition of the allocation cost** ([`latency`]): each demand point's
+//!    costs sorted once, giving Benders cuts and a Lagrangian relaxation of the
+//!    assignment rows. No site × demand matrix reaches the solver.
+//! 3. **Lagrangian bound and plans** ([`bounds`]): subgradient steps on the
+//!    multipliers λ; each step's relaxed choice, repaired to respect every limit, is a
+//!    plan whose cost is an upper bound U; the best λ gives the bound L.
+//! 4. **Elimination**: for every site i, `L_i = Σλ + ρ_i + (the k − 1 cheapest ρ of
+//!    sites compatible with i under the country cap)` bounds every plan containing i;
+//!    sites with `L_i > U` are in no optimal plan.
+//! 5. **Master** ([`master`]): a MILP over the survivors with a variable θ_j per demand
+//!    point bounded by Benders cuts, separation by cell cliques plus lazy clique rows,
+//!    the country and coverage rows, and the shared-headroom grid rows; solved,
+//!    cut, re-solved until its bound meets the best plan within `mip_gap`.
+//!
+//! The reported bound is `max(L, min(master bound, least eliminated L_i))`: a bound
+//! this run proved, never derived from the gap setting alone.
+
+pub mod bounds;
+pub mod conflicts;
+pub mod heuristic;
+pub mod latency;
+pub mod master;
+
+use std::time::Instant;
+
+use crate::deadline::Deadline;
+use crate::error::Result;
+use crate::geodesy::unit_km;
+use crate::model::{fill_lines, MilpStats, OpenSite, Plan, Problem};
+use crate::progress::Progress;
+use crate::solve::{explain_infeasible, Outcome, Reductions, SolveOptions, Status};
+
+use latency::Allocation;
+
+/// Relative tolerance on costs when comparing bounds with plans.
+pub const REL_TOL: f64 = 1e-9;
+
+/// What the engine knows about a problem before searching.
+pub struct Engine<'a> {
+    pub p: &'a Problem,
+    /// Positions of the sites that can be powered on their own, ascending.
+    pub usable: Vec<usize>,
+    pub is_usable: Vec<bool>,
+    /// Fixed cost plus stand-alone grid cost per problem site (infinite if unusable).
+    pub floor: Vec<f64>,
+    /// Allocation costs of the weighted demand points (empty without a latency cost).
+    pub alloc: Allocation,
+    /// Per demand point that must be served: the usable sites that may serve it.
+    pub cover: Vec<Vec<usize>>,
+    /// Transpose of `cover`: per site, the demand points it covers.
+    pub covers: Vec<Vec<u32>>,
+    pub deadline: Deadline,
+    pub mip_gap: f64,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(p: &'a Problem, deadline: Deadline, mip_gap: f64) -> Engine<'a> {
+        let n = p.sites.len();
+        let is_usable: Vec<bool> = p.sites.iter().map(|s| s.standalone.is_some()).collect();
+        let usable: Vec<usize> = (0..n).filter(|&s| is_usable[s]).collect();
+        let floor = p.sites.iter().map(|s| s.floor_eur()).collect();
+        let alloc = if p.has_latency_cost() {
+            Allocation::new(
+                n,
+                p.demand
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.weight > 0.0)
+                    .map(|(j, d)| {
+                        let f = p.eur_per_ms * d.weight;
+                        (j, d.reach.iter().map(|&(s, rtt)| (s, f * rtt)).collect())
+                    }),
+                &is_usable,
+            )
+        } else {
+            Allocation::default()
+        };
+        let need_cover = p.demand_limit_ms.is_some() || p.has_latency_cost();
+        let mut cover = Vec::new();
+        let mut covers = vec![Vec::new(); n];
+        if need_cover {
+            for d in &p.demand {
+                let mut c: Vec<usize> = d
+                    .reach
+                    .iter()
+                    .map(|r| r.0)
+                    .filter(|&s| is_usable[s])
+                    .collect();
+                c.sort_unstable();
+                c.dedup();
+                for &s in &c {
+                    covers[s].push(cover.len() as u32);
+                }
+                cover.push(c);
+            }
+        }
+        Engine {
+            p,
+            usable,
+            is_usable,
+            floor,
+            alloc,
+            cover,
+            covers,
+            deadline,
+            mip_gap,
+        }
+    }
+
+    /// Whether sites a and b are too close to open together.
+    pub fn conflict(&self, a: usize, b: usize) -> bool {
+        match self.p.separation_km {
+            Some(d) => a != b && unit_km(self.p.sites[a].unit, self.p.sites[b].unit) < d,
+            None => false,
+        }
+    }
+
+    /// Whether `t` can join `chosen` without breaking separation or the country cap.
+    pub fn compatible(&self, chosen: &[usize], t: usize) -> bool {
+        if chosen.contains(&t) || chosen.iter().any(|&c| self.conflict(c, t)) {
+            return false;
+        }
+        match (self.p.max_per_country, self.p.sites[t].country) {
+            (Some(m), Some(ct)) => {
+                chosen
+                    .iter()
+                    .filter(|&&c| self.p.sites[c].country == Some(ct))
+                    .count()
+                    < m
+            }
+            _ => true,
+        }
+    }
+
+    /// The cost of opening `open` with stand-alone connections, when that is a
+    /// feasible plan (every limit, joint headroom); None otherwise.
+    pub fn evaluate(&self, open: &[usize]) -> Option<f64> {
+        let p = self.p;
+        if open.len() != p.k || p.forced.iter().any(|f| !open.contains(f)) {
+            return None;
+        }
+        for (n, &a) in open.iter().enumerate() {
+            if !self.is_usable[a] || !self.compatible(&open[..n], a) {
+                return None;
+            }
+        }
+        if !self.cover.is_empty() {
+            let mut covered = vec![false; self.cover.len()];
+            for &s in open {
+                for &j in &self.covers[s] {
+                    covered[j as usize] = true;
+                }
+            }
+            if covered.iter().any(|c| !c) {
+                return None;
+            }
+        }
+        if !self.standalone_headroom_ok(open) {
+            return None;
+        }
+        let fixed: f64 = open.iter().map(|&s| self.floor[s]).sum();
+        Some(fixed + self.alloc.total(open))
+    }
+
+    /// Whether the sites' stand-alone connections fit their substations together.
+    fn standalone_headroom_ok(&self, open: &[usize]) -> bool {
+        let p = self.p;
+        if p.separation_forbids_sharing() {
+            return true;
+        }
+        let mut drawn: Vec<(usize, f64)> = Vec::new();
+        for &s in open {
+            let site = &p.sites[s];
+            let (set, _) = site.standalone.as_ref().expect("usable");
+            for (k, mw) in fill_lines(&site.options, set, p.power_mw) {
+                drawn.push((site.options[k].substation, mw));
+            }
+        }
+        drawn.sort_by(|a, b| a.0.cmp(&b.0));
+        drawn
+            .chunk_by(|a, b| a.0 == b.0)
+            .all(|c| c.iter().map(|d| d.1).sum::<f64>() <= p.headroom_mw[c[0].0] + 1e-6)
+    }
+
+    /// The plan of a set opened with stand-alone connections (checked by `evaluate`).
+    pub fn standalone_plan(&self, open: &[usize]) -> Plan {
+        let p = self.p;
+        let mut sorted = open.to_vec();
+        sorted.sort_unstable();
+        Plan {
+            open: sorted
+                .iter()
+                .map(|&s| {
+                    let site = &p.sites[s];
+                    let (set, _) = site.standalone.as_ref().expect("usable");
+                    OpenSite {
+                        site: s,
+                        lines: fill_lines(&site.options, set, p.power_mw),
+                    }
+                })
+                .collect(),
+            assignment: p.assign(&sorted),
+        }
+    }
+
+    /// Relative-and-absolute tolerance around a cost.
+    pub fn tol(&self, cost: f64) -> f64 {
+        REL_TOL * cost.abs() + 1e-6
+    }
+
+    /// Whether a bound proves a cost optimal within the gap.
+    pub fn closed(&self, upper: f64, lower: f64) -> bool {
+        upper - lower <= self.mip_gap * upper.abs() + self.tol(upper)
+    }
+}
+
+/// The best plan known: its open sites, cost and full plan (grid lines).
+#[derive(Debug, Clone)]
+pub struct Incumbent {
+    pub open: Vec<usize>,
+    pub cost: f64,
+    pub plan: Plan,
+}
+
+/// Solves a problem to proven optimality within the gap, or until the deadline.
+pub fn solve(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let eng = Engine::new(problem, deadline, opts.mip_gap);
+    let mut red = Reductions {
+        eligible: problem.sites.len(),
+        no_grid_connection: problem.sites.len() - eng.usable.len(),
+        ..Default::default()
+    };
+    let mut outcome = Outcome {
+        status: Status::Infeasible,
+        plan: None,
+        objective_eur: None,
+        best_bound_eur: None,
+        gap: None,
+        infeasibility: Vec::new(),
+        reductions: red.clone(),
+        milp: None,
+        solver: opts.backend.name(),
+    };
+    let reasons = explain_infeasible(problem, &eng.usable);
+    if !reasons.is_empty() {
+        outcome.infeasibility = reasons;
+        return Ok(outcome);
+    }
+    if let Some(why) = forced_infeasible(&eng) {
+        outcome.infeasibility.push(why);
+        return Ok(outcome);
+    }
+
+    // Bounds and plans from the Lagrangian relaxation.
+    progress.search("bounding", None, None);
+    let lag = bounds::lagrangian(&eng, progress);
+    let mut best = lag.incumbent.clone();
+    if best.is_none() && !eng.deadline.passed() {
+        best = heuristic::restricted(&eng, opts, &lag.rho)?;
+    }
+    if let Some(b) = &best {
+        best = Some(heuristic::improve(&eng, b.clone(), &lag.rho));
+    }
+    let lower_lag = lag.bound;
+
+    // Elimination.
+    let (survivors, eliminated_floor) = match &best {
+        Some(b) => {
+            red.upper_bound_eur = Some(b.cost);
+            bounds::eliminate(&eng, &lag, b.cost)
+        }
+        None => (eng.usable.clone(), f64::INFINITY),
+    };
+    red.bound_eliminated = eng.usable.len() - survivors.len();
+    red.survivors = survivors.len();
+    let mut stats = MilpStats {
+        sites: survivors.len(),
+        lagrangian_bound_eur: lower_lag.is_finite().then_some(lower_lag),
+        lagrangian_iterations: lag.iterations,
+        ..Default::default()
+    };
+
+    let global_lower = |master_lower: f64| lower_lag.max(master_lower.min(eliminated_floor));
+    if let Some(b) = &best {
+        if lower_lag.is_finite() && eng.closed(b.cost, lower_lag) {
+            // The Lagrangian bound alone closes the gap.
+            red.restricted_was_final = true;
+            outcome.reductions = red;
+            outcome.milp = Some(stats);
+            let b = best.expect("checked");
+            let lb = lower_lag.min(b.cost);
+            return Ok(finish(outcome, Status::Optimal, b, lb));
+        }
+    }
+
+    // The master program over the survivors.
+    let mut m = master::Master::new(&eng, &survivors, &lag, best.as_ref());
+    let result = m.run(opts, &mut best, progress)?;
+    stats = m.stats(stats);
+    outcome.milp = Some(stats);
+    outcome.reductions = red;
+    let _ = started;
+    match (result, best) {
+        (master::End::Infeasible, None) => {
+            outcome.infeasibility.push(infeasible_sentence(problem));
+            Ok(outcome)
+        }
+        (master::End::Infeasible, Some(_)) => Err(crate::error::Error::Solver {
+            solver: opts.backend.name().into(),
+            message: "the master program is infeasible although a feasible plan is known (numerical trouble)"
+                .into(),
+        }),
+        (_, None) => {
+            outcome.status = Status::NoSolution;
+            let lb = global_lower(m.lower);
+            outcome.best_bound_eur = lb.is_finite().then_some(lb);
+            Ok(outcome)
+        }
+        (end, Some(b)) => {
+            let lb = global_lower(m.lower).min(b.cost);
+            let status = if matches!(end, master::End::Closed) || eng.closed(b.cost, lb) {
+                Status::Optimal
+            } else {
+                Status::TimeLimit
+            };
+            Ok(finish(outcome, status, b, lb))
+        }
+    }
+}
+
+fn finish(mut o: Outcome, status: Status, b: Incumbent, lower: f64) -> Outcome {
+    o.status = status;
+    o.objective_eur = Some(b.cost);
+    o.best_bound_eur = lower.is_finite().then_some(lower);
+    o.gap = lower.is_finite().then(|| {
+        if b.cost.abs() > 0.0 {
+            ((b.cost - lower) / b.cost.abs()).max(0.0)
+        } else {
+            0.0
+        }
+    });
+    o.plan = Some(b.plan);
+    o
+}
+
+/// A forced site that cannot open, or forced sites that cannot open together.
+fn forced_infeasible(eng: &Engine) -> Option<String> {
+    let p = eng.p;
+    if p.forced.len() > p.k {
+        return Some(format!(
+            "{} sites are forced in but only {} are chosen",
+            p.forced.len(),
+            p.k
+        ));
+    }
+    for (n, &f) in p.forced.iter().enumerate() {
+        if !eng.is_usable[f] {
+            return Some(format!(
+                "forced site {} cannot reach {} MW with at most {} lines",
+                p.sites[f].id, p.power_mw, p.max_lines
+            ));
+        }
+        if !eng.compatible(&p.forced[..n], f) {
+            return Some(format!(
+                "forced site {} conflicts with another forced site (separation or country cap)",
+                p.sites[f].id
+            ));
+        }
+    }
+    None
+}
+
+fn infeasible_sentence(problem: &Problem) -> String {
+    match problem.separation_km {
+        Some(d) if d > 0.0 => format!(
+            "no {} eligible candidates are pairwise at least {d} km apart while meeting the other limits",
+            problem.k
+        ),
+        _ => format!(
+            "no choice of {} eligible candidates meets all the limits together",
+            problem.k
+        ),
+    }
+}
