@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::deadline::Deadline;
 use crate::error::Result;
-use crate::fibre::{Entry, Network};
+use crate::fibre::{Entry, NearestSource, Network};
 use crate::geodesy::{to_unit, Unit};
 use crate::index::{PointIndex, PolygonIndex};
 use crate::layers::Layers;
@@ -78,7 +78,8 @@ pub struct Candidate {
     pub cost_fibre_eur: f64,
     pub rtt_to_ixp_ms: Option<f64>,
     pub nearest_ixp: Option<usize>,
-    /// Substations within reach, nearest first, ties by substation index.
+    /// Substations within reach, nearest first, ties by substation index (those no
+    /// optimal plan can use left out; see `Context::grid_options`).
     pub grid_options: Vec<GridOption>,
     pub headroom_sum_mw: f64,
     /// Every rule the candidate fails, in rule order.
@@ -133,94 +134,124 @@ pub fn derive(scenario: &Scenario, layers: &Layers) -> Result<Candidates> {
     derive_until(scenario, layers, Deadline::never())
 }
 
-/// [`derive`], checking `deadline` as it goes.
-pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) -> Result<Candidates> {
-    let power_mw = scenario.facility.power_mw();
-    let energy_per_price = scenario.facility.discounted_mwh();
-    let ms_per_km = scenario.fibre.ms_per_km;
-    let mut warnings = Vec::new();
+const STAGE: &str = "deriving candidate attributes";
 
-    let zones = PolygonIndex::new(layers.prices.iter().map(|z| &z.area).collect());
-    let exclusions = PolygonIndex::new(layers.exclusions.iter().map(|e| &e.area).collect());
-    let substations =
-        PointIndex::from_coords(&layers.grid.iter().map(|s| s.location).collect::<Vec<_>>());
-    let network = Network::build(&layers.fibre, scenario.fibre.snap_km);
+/// What every candidate is measured against: indexes, the network and its nearest-IXP
+/// table, built once.
+struct Context<'a> {
+    scenario: &'a Scenario,
+    layers: &'a Layers,
+    zones: PolygonIndex<'a>,
+    exclusions: PolygonIndex<'a>,
+    substations: PointIndex,
+    network: Network,
+    ixps: NearestSource,
+    /// IXP index by rank (ascending id).
+    ixp_by_rank: Vec<usize>,
+    /// A substation the k sites can never exhaust together (see `grid_options`).
+    never_binding: Box<dyn Fn(usize) -> bool + Sync + 'a>,
+}
 
-    // Shortest paths from every IXP and every demand point (Dijkstra from each).
-    let sources = |points: Vec<Coord>| -> Vec<Option<(Entry, Vec<f64>)>> {
-        points
-            .into_iter()
-            .map(|p| network.entry(p).map(|e| (e, network.distances_from(&e))))
-            .collect()
-    };
-    let ixps = sources(layers.fibre.ixps.iter().map(|x| x.location).collect());
-    let demand_paths = sources(layers.demand.iter().map(|d| d.location).collect());
-    let rtt = |e: &Entry, src: &Option<(Entry, Vec<f64>)>| -> Option<f64> {
-        let (se, dist) = src.as_ref()?;
-        let km = e.access_km + network.network_km(se, dist, e) + se.access_km;
-        km.is_finite().then_some(2.0 * km * ms_per_km)
-    };
-
-    let mut all = Vec::with_capacity(layers.land.len());
-    for (p, parcel) in layers.land.iter().enumerate() {
-        let loc = parcel.location;
-        let in_zones = zones.containing(loc);
-        let zone = in_zones.iter().copied().min_by(|&a, &b| {
-            let (za, zb) = (&layers.prices[a], &layers.prices[b]);
-            za.price_eur_per_mwh
-                .total_cmp(&zb.price_eur_per_mwh)
-                .then_with(|| za.zone.cmp(&zb.zone))
-        });
-        if in_zones.len() > 1 {
-            let names: Vec<&str> = in_zones
-                .iter()
-                .map(|&z| layers.prices[z].zone.as_str())
-                .collect();
-            warnings.push(format!(
-                "candidate {:?} lies in several price zones ({}); the lowest price is used",
-                parcel.id,
-                names.join(", ")
-            ));
+impl<'a> Context<'a> {
+    fn new(scenario: &'a Scenario, layers: &'a Layers) -> Context<'a> {
+        let network = Network::build(&layers.fibre, scenario.fibre.snap_km);
+        let mut ixp_by_rank: Vec<usize> = (0..layers.fibre.ixps.len()).collect();
+        ixp_by_rank.sort_by(|&a, &b| layers.fibre.ixps[a].id.cmp(&layers.fibre.ixps[b].id));
+        let sources: Vec<(Entry, u32)> = ixp_by_rank
+            .iter()
+            .enumerate()
+            .filter_map(|(rank, &x)| {
+                network
+                    .entry(layers.fibre.ixps[x].location)
+                    .map(|e| (e, rank as u32))
+            })
+            .collect();
+        let ixps = network.nearest_sources(&sources);
+        let power_mw = scenario.facility.power_mw();
+        let k = f64::from(scenario.sites.count);
+        let no_sharing = scenario
+            .sites
+            .min_separation_km
+            .is_some_and(|d| d > 2.0 * scenario.power.max_connection_km + 1e-6);
+        Context {
+            scenario,
+            layers,
+            zones: PolygonIndex::new(layers.prices.iter().map(|z| &z.area).collect()),
+            exclusions: PolygonIndex::new(layers.exclusions.iter().map(|e| &e.area).collect()),
+            substations: PointIndex::from_coords(
+                &layers.grid.iter().map(|s| s.location).collect::<Vec<_>>(),
+            ),
+            network,
+            ixps,
+            ixp_by_rank,
+            never_binding: Box::new(move |s: usize| {
+                no_sharing || layers.grid[s].headroom_mw >= k * power_mw
+            }),
         }
-        let price = zone.map(|z| layers.prices[z].price_eur_per_mwh);
-        let country = parcel
-            .country
-            .clone()
-            .or_else(|| zone.and_then(|z| layers.prices[z].country.clone()));
-        let fibre = network.entry(loc);
-        let (mut rtt_ixp, mut nearest_ixp) = (None::<f64>, None::<usize>);
-        if let Some(e) = &fibre {
-            for (x, src) in ixps.iter().enumerate() {
-                if let Some(r) = rtt(e, src) {
-                    let better = match (rtt_ixp, nearest_ixp) {
-                        (Some(best), Some(bx)) => {
-                            r < best - 1e-12
-                                || (r <= best + 1e-12
-                                    && layers.fibre.ixps[x].id < layers.fibre.ixps[bx].id)
-                        }
-                        _ => true,
-                    };
-                    if better {
-                        rtt_ixp = Some(r);
-                        nearest_ixp = Some(x);
-                    }
-                }
-            }
-        }
-        let unit = to_unit(loc);
-        let grid_options: Vec<GridOption> = substations
-            .within_km(unit, scenario.power.max_connection_km)
+    }
+
+    /// Substations within reach, nearest first. Options dearer than the nearest
+    /// substation that can power the site alone and that the k sites can never exhaust
+    /// are left out: replacing any connection that uses one by that single line is
+    /// cheaper and frees headroom, so no optimal plan uses them.
+    fn grid_options(&self, unit: Unit) -> Vec<GridOption> {
+        let sc = self.scenario;
+        let power_mw = sc.facility.power_mw();
+        self.substations
+            .nearest_until(unit, sc.power.max_connection_km, |s, _| {
+                self.layers.grid[s].headroom_mw >= power_mw && (self.never_binding)(s)
+            })
             .into_iter()
             .map(|(s, km)| GridOption {
                 substation: s,
                 km,
-                cost_eur: km * scenario.power.line_cost_eur_per_km,
-                cap_mw: layers.grid[s].headroom_mw.min(power_mw),
+                cost_eur: km * sc.power.line_cost_eur_per_km,
+                cap_mw: self.layers.grid[s].headroom_mw.min(power_mw),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The zone of a location (lowest price among several, with a warning).
+    fn zone(&self, id: &str, loc: Coord) -> (Option<usize>, Option<String>) {
+        let prices = &self.layers.prices;
+        let in_zones = self.zones.containing(loc);
+        let zone = in_zones.iter().copied().min_by(|&a, &b| {
+            prices[a]
+                .price_eur_per_mwh
+                .total_cmp(&prices[b].price_eur_per_mwh)
+                .then_with(|| prices[a].zone.cmp(&prices[b].zone))
+        });
+        let warning = (in_zones.len() > 1).then(|| {
+            let names: Vec<&str> = in_zones.iter().map(|&z| prices[z].zone.as_str()).collect();
+            format!(
+                "candidate {id:?} lies in several price zones ({}); the lowest price is used",
+                names.join(", ")
+            )
+        });
+        (zone, warning)
+    }
+
+    fn candidate(&self, p: usize, parcel: &crate::layers::LandParcel) -> (Candidate, Option<String>) {
+        let sc = self.scenario;
+        let power_mw = sc.facility.power_mw();
+        let loc = parcel.location;
+        let (zone, warning) = self.zone(&parcel.id, loc);
+        let price = zone.map(|z| self.layers.prices[z].price_eur_per_mwh);
+        let country = parcel
+            .country
+            .clone()
+            .or_else(|| zone.and_then(|z| self.layers.prices[z].country.clone()));
+        let fibre = self.network.entry(loc);
+        let nearest = fibre
+            .as_ref()
+            .and_then(|e| self.ixps.nearest(&self.network, e));
+        let rtt_ixp = nearest.map(|(km, _)| 2.0 * km * sc.fibre.ms_per_km);
+        let nearest_ixp = nearest.map(|(_, rank)| self.ixp_by_rank[rank as usize]);
+        let unit = to_unit(loc);
+        let grid_options = self.grid_options(unit);
         let headroom_sum_mw: f64 = grid_options
             .iter()
-            .map(|o| layers.grid[o.substation].headroom_mw)
+            .map(|o| self.layers.grid[o.substation].headroom_mw)
             .sum();
         let access_km = fibre.map(|e| e.access_km);
 
@@ -228,19 +259,19 @@ pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) ->
         if !parcel.available {
             failing.push(Rule::Unavailable);
         }
-        if parcel.area_ha < scenario.facility.land_ha {
+        if parcel.area_ha < sc.facility.land_ha {
             failing.push(Rule::AreaBelowLandHa);
         }
         if zone.is_none() {
             failing.push(Rule::OutsidePriceZones);
         }
-        if !exclusions.containing(loc).is_empty() {
+        if !self.exclusions.containing(loc).is_empty() {
             failing.push(Rule::InsideExclusion);
         }
-        if access_km.is_none_or(|a| a > scenario.fibre.max_access_km) {
+        if access_km.is_none_or(|a| a > sc.fibre.max_access_km) {
             failing.push(Rule::FibreAccessTooFar);
         }
-        if let Some(limit) = scenario.latency.max_rtt_ms_to_ixp {
+        if let Some(limit) = sc.latency.max_rtt_ms_to_ixp {
             if rtt_ixp.is_none_or(|r| r > limit) {
                 failing.push(Rule::IxpRttTooHigh);
             }
@@ -248,8 +279,7 @@ pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) ->
         if headroom_sum_mw < power_mw {
             failing.push(Rule::InsufficientHeadroom);
         }
-
-        all.push(Candidate {
+        let candidate = Candidate {
             parcel: p,
             id: parcel.id.clone(),
             location: loc,
@@ -257,50 +287,113 @@ pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) ->
             zone,
             price_eur_per_mwh: price,
             country,
-            cost_land_eur: scenario.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2,
-            cost_energy_eur: price.map_or(0.0, |pr| energy_per_price * pr),
+            cost_land_eur: sc.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2,
+            cost_energy_eur: price.map_or(0.0, |pr| sc.facility.discounted_mwh() * pr),
             fibre,
-            cost_fibre_eur: access_km.unwrap_or(0.0) * scenario.fibre.cost_eur_per_km,
+            cost_fibre_eur: access_km.unwrap_or(0.0) * sc.fibre.cost_eur_per_km,
             rtt_to_ixp_ms: rtt_ixp,
             nearest_ixp,
             grid_options,
             headroom_sum_mw,
             failing,
-        });
+        };
+        (candidate, warning)
     }
+}
 
-    let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
-
-    // RTT from every demand point to every eligible candidate with a path, kept only
-    // when the scenario uses it (a coverage limit or a latency cost): otherwise the
-    // candidates × demand table is not built at all.
-    let needs_reach = needs_demand_rtt(scenario);
-    let demand = layers
-        .demand
-        .iter()
-        .zip(&demand_paths)
-        .map(|(d, src)| Demand {
-            id: d.id.clone(),
-            weight: d.weight,
-            reach: if needs_reach {
-                eligible
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(pos, &i)| rtt(all[i].fibre.as_ref()?, src).map(|r| (pos, r)))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+/// [`derive`], checking `deadline` as it goes. Parcels are measured in parallel; the
+/// result does not depend on the number of threads.
+pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) -> Result<Candidates> {
+    use rayon::prelude::*;
+    let ctx = Context::new(scenario, layers);
+    deadline.check(STAGE)?;
+    let measured: Vec<(Candidate, Option<String>)> = layers
+        .land
+        .par_iter()
+        .enumerate()
+        .map(|(p, parcel)| {
+            if p % 2048 == 0 {
+                deadline.check(STAGE)?;
+            }
+            Ok(ctx.candidate(p, parcel))
+        })
+        .collect::<Result<_>>()?;
+    let mut warnings = Vec::new();
+    let all: Vec<Candidate> = measured
+        .into_iter()
+        .map(|(c, w)| {
+            warnings.extend(w);
+            c
         })
         .collect();
+    let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
+    deadline.check(STAGE)?;
+    let demand = demand_reach(scenario, layers, &ctx.network, &all, &eligible, deadline)?;
+    let counts = rule_counts(&all, eligible.len());
+    Ok(Candidates {
+        all,
+        eligible,
+        demand,
+        counts,
+        warnings,
+        network: ctx.network,
+    })
+}
 
+/// RTT from every demand point to every eligible candidate with a path, kept only when
+/// the scenario uses it (a coverage limit or a latency cost), and only within the
+/// coverage limit when there is no latency cost.
+fn demand_reach(
+    scenario: &Scenario,
+    layers: &Layers,
+    network: &Network,
+    all: &[Candidate],
+    eligible: &[usize],
+    deadline: Deadline,
+) -> Result<Vec<Demand>> {
+    use rayon::prelude::*;
+    let needs_reach = needs_demand_rtt(scenario);
+    let ms_per_km = scenario.fibre.ms_per_km;
+    let keep = |rtt: f64| {
+        scenario.latency.eur_per_ms > 0.0
+            || scenario.latency.max_rtt_ms_to_demand.is_none_or(|l| rtt <= l)
+    };
+    layers
+        .demand
+        .par_iter()
+        .map(|d| {
+            deadline.check(STAGE)?;
+            let mut reach = Vec::new();
+            if needs_reach {
+                if let Some(se) = network.entry(d.location) {
+                    let dist = network.distances_from(&se);
+                    for (pos, &i) in eligible.iter().enumerate() {
+                        let Some(e) = all[i].fibre.as_ref() else { continue };
+                        let km = e.access_km + network.network_km(&se, &dist, e) + se.access_km;
+                        let rtt = 2.0 * km * ms_per_km;
+                        if km.is_finite() && keep(rtt) {
+                            reach.push((pos, rtt));
+                        }
+                    }
+                }
+            }
+            Ok(Demand {
+                id: d.id.clone(),
+                weight: d.weight,
+                reach,
+            })
+        })
+        .collect()
+}
+
+fn rule_counts(all: &[Candidate], eligible: usize) -> RuleCounts {
     let mut removed_by_rule = BTreeMap::new();
     let mut failing_rule = BTreeMap::new();
     for rule in Rule::ALL {
         removed_by_rule.insert(rule.name(), 0);
         failing_rule.insert(rule.name(), 0);
     }
-    for c in &all {
+    for c in all {
         if let Some(first) = c.failing.first() {
             *removed_by_rule.get_mut(first.name()).unwrap() += 1;
         }
@@ -308,20 +401,12 @@ pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) ->
             *failing_rule.get_mut(r.name()).unwrap() += 1;
         }
     }
-    let counts = RuleCounts {
+    RuleCounts {
         candidates: all.len(),
-        eligible: eligible.len(),
+        eligible,
         removed_by_rule,
         failing_rule,
-    };
-    Ok(Candidates {
-        all,
-        eligible,
-        demand,
-        counts,
-        warnings,
-        network,
-    })
+    }
 }
 
 /// Whether a scenario needs RTTs between candidates and demand points.

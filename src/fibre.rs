@@ -216,6 +216,109 @@ impl Network {
     }
 }
 
+/// The nearest of many sources (e.g. every IXP) from anywhere on the network, by
+/// one multi-source Dijkstra: per node the least `source access + path` km and the
+/// source giving it (ties by the source's rank).
+pub struct NearestSource {
+    km: Vec<f64>,
+    source: Vec<u32>,
+    /// Sources that split each segment: segment → (rank, access km, km to node a).
+    on_segment: std::collections::HashMap<usize, Vec<(u32, f64, f64)>>,
+}
+
+impl Network {
+    /// Prepares nearest-source queries; `sources` are (entry, rank), lower rank wins ties.
+    pub fn nearest_sources(&self, sources: &[(Entry, u32)]) -> NearestSource {
+        let mut km = vec![f64::INFINITY; self.node_count];
+        let mut source = vec![u32::MAX; self.node_count];
+        let mut on_segment: std::collections::HashMap<usize, Vec<(u32, f64, f64)>> =
+            Default::default();
+        let mut heap = BinaryHeap::new();
+        let better = |d: f64, r: u32, km: &[f64], source: &[u32], n: usize| {
+            d < km[n] || (d == km[n] && r < source[n])
+        };
+        for (e, rank) in sources {
+            on_segment
+                .entry(e.segment)
+                .or_default()
+                .push((*rank, e.access_km, e.to_a_km));
+            let s = &self.segments[e.segment];
+            for (n, along) in [(s.node_a, e.to_a_km), (s.node_b, e.to_b_km)] {
+                let d = e.access_km + along;
+                if better(d, *rank, &km, &source, n) {
+                    km[n] = d;
+                    source[n] = *rank;
+                    heap.push(Labelled { km: d, rank: *rank, node: n });
+                }
+            }
+        }
+        while let Some(Labelled { km: d, rank, node }) = heap.pop() {
+            if d > km[node] || (d == km[node] && rank != source[node]) {
+                continue;
+            }
+            for &(next, len) in &self.adj[self.start[node]..self.start[node + 1]] {
+                let nd = d + len;
+                if better(nd, rank, &km, &source, next) {
+                    km[next] = nd;
+                    source[next] = rank;
+                    heap.push(Labelled { km: nd, rank, node: next });
+                }
+            }
+        }
+        NearestSource {
+            km,
+            source,
+            on_segment,
+        }
+    }
+}
+
+impl NearestSource {
+    /// The nearest source of an entry: (total km including both accesses, rank).
+    pub fn nearest(&self, net: &Network, e: &Entry) -> Option<(f64, u32)> {
+        let s = &net.segments[e.segment];
+        let mut best: Option<(f64, u32)> = None;
+        let mut offer = |d: f64, r: u32| {
+            if d.is_finite() && best.is_none_or(|(bd, br)| d < bd || (d == bd && r < br)) {
+                best = Some((d, r));
+            }
+        };
+        offer(self.km[s.node_a] + e.to_a_km + e.access_km, self.source[s.node_a]);
+        offer(self.km[s.node_b] + e.to_b_km + e.access_km, self.source[s.node_b]);
+        if let Some(list) = self.on_segment.get(&e.segment) {
+            for &(r, access, to_a) in list {
+                offer(access + (to_a - e.to_a_km).abs() + e.access_km, r);
+            }
+        }
+        best
+    }
+}
+
+#[derive(PartialEq)]
+struct Labelled {
+    km: f64,
+    rank: u32,
+    node: usize,
+}
+
+impl Eq for Labelled {}
+
+impl Ord for Labelled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .km
+            .total_cmp(&self.km)
+            .then_with(|| other.rank.cmp(&self.rank))
+            .then_with(|| other.node.cmp(&self.node))
+    }
+}
+
+impl PartialOrd for Labelled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 #[derive(PartialEq)]
 struct State {
     km: f64,
@@ -286,6 +389,42 @@ mod tests {
         assert!((km - want).abs() < 1e-6, "{km} vs {want}");
         let ef = net.entry(c(11.0, 50.9)).unwrap();
         assert!(net.network_km(&ea, &dist, &ef).is_infinite());
+    }
+
+    #[test]
+    fn nearest_source_equals_one_dijkstra_per_source() {
+        let mut rng = crate::generate::SplitMix64::new(23);
+        for _ in 0..20 {
+            let parts: Vec<Vec<Coord>> = (0..12)
+                .map(|_| {
+                    let a = c(rng.range(0.0, 4.0), rng.range(44.0, 48.0));
+                    (0..4)
+                        .map(|k| c(a.x + k as f64 * rng.range(0.0, 0.3), a.y + rng.range(-0.2, 0.2)))
+                        .collect()
+                })
+                .collect();
+            let net = Network::build(&layer(parts), 15.0);
+            let sources: Vec<(Entry, u32)> = (0..6)
+                .map(|r| (net.entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0))).unwrap(), r))
+                .collect();
+            let near = net.nearest_sources(&sources);
+            let dists: Vec<Vec<f64>> = sources.iter().map(|(e, _)| net.distances_from(e)).collect();
+            for _ in 0..30 {
+                let e = net.entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0))).unwrap();
+                let want = sources
+                    .iter()
+                    .zip(&dists)
+                    .map(|((se, r), d)| (e.access_km + net.network_km(se, d, &e) + se.access_km, *r))
+                    .filter(|x| x.0.is_finite())
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let got = near.nearest(&net, &e);
+                match (got, want) {
+                    (None, None) => {}
+                    (Some(g), Some(w)) => assert!((g.0 - w.0).abs() < 1e-9, "{g:?} vs {w:?}"),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

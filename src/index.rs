@@ -49,6 +49,34 @@ impl PointIndex {
         out
     }
 
+    /// Points within `km` of `p` in order of distance, as (index, km), until `enough`
+    /// says so: the point that satisfies it and any at the same distance are the last
+    /// returned. Sorted by km then index, like [`PointIndex::within_km`].
+    pub fn nearest_until(
+        &self,
+        p: Unit,
+        km: f64,
+        mut enough: impl FnMut(usize, f64) -> bool,
+    ) -> Vec<(usize, f64)> {
+        let mut out: Vec<(usize, f64)> = Vec::new();
+        let mut stop_at: Option<f64> = None;
+        for (g, _) in self.tree.nearest_neighbor_iter_with_distance_2(&p) {
+            let d = unit_km(p, *g.geom());
+            if d > km || stop_at.is_some_and(|s| d > s + 1e-9) {
+                break;
+            }
+            out.push((g.data, d));
+            if stop_at.is_none() && enough(g.data, d) {
+                stop_at = Some(d);
+            }
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        if let Some(s) = stop_at {
+            out.retain(|&(_, d)| d <= s + 1e-9);
+        }
+        out
+    }
+
     /// Indices of points strictly closer than `km` to `p`, ascending.
     pub fn closer_than_km(&self, p: Unit, km: f64) -> Vec<usize> {
         let r2 = chord_2_for_km(km) * (1.0 + SLACK) + 1e-18;
@@ -225,6 +253,30 @@ mod tests {
                 .collect();
             want.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn nearest_until_is_a_prefix_of_within_km() {
+        let mut rng = SplitMix64::new(8);
+        let pts: Vec<Unit> = (0..2000).map(|_| to_unit(random_coord(&mut rng))).collect();
+        let index = PointIndex::new(&pts);
+        for _ in 0..200 {
+            let q = to_unit(random_coord(&mut rng));
+            let km = rng.range(10.0, 400.0);
+            let all = index.within_km(q, km);
+            let stop = rng.below(pts.len());
+            let got = index.nearest_until(q, km, |i, _| i % 7 == stop % 7);
+            let cut = all.iter().position(|&(i, _)| i % 7 == stop % 7);
+            match cut {
+                None => assert_eq!(got, all),
+                Some(c) => {
+                    let d = all[c].1;
+                    let want: Vec<(usize, f64)> =
+                        all.iter().copied().filter(|x| x.1 <= d + 1e-9).collect();
+                    assert_eq!(got, want);
+                }
+            }
         }
     }
 

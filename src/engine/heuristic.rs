@@ -160,7 +160,7 @@ pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Opti
     let order = order_by(eng, rho);
     let k = p.k;
     let per_country = p.max_per_country.unwrap_or(k) + 2;
-    let mut set: Vec<usize> = order.iter().take(4 * k).copied().collect();
+    let mut set: Vec<usize> = order.iter().take(4 * k + 200).copied().collect();
     let mut taken = vec![0usize; p.countries.len() + 1];
     for &s in &order {
         let c = p.sites[s].country.unwrap_or(p.countries.len());
@@ -194,6 +194,8 @@ pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Opti
     };
     let mut best = None;
     let mut m = Master::new(eng, &set, &lag, None);
-    m.run(opts, &mut best, &crate::progress::Silent)?;
-    Ok(best)
+    match m.run(opts, &mut best, &crate::progress::Silent)? {
+        super::master::End::Infeasible => Ok(None),
+        _ => Ok(best),
+    }
 }

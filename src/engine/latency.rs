@@ -165,10 +165,12 @@ mod tests {
         let usable = vec![true; sites];
         let per: Vec<(usize, Vec<(usize, f64)>)> = (0..demand)
             .map(|j| {
-                let reach = (0..sites)
-                    .filter(|_| rng.next_f64() < 0.8)
-                    .map(|s| (s, (rng.range(0.0, 100.0) * 4.0).round()))
-                    .collect();
+                let mut reach = Vec::new();
+                for s in 0..sites {
+                    if rng.next_f64() < 0.8 {
+                        reach.push((s, (rng.range(0.0, 100.0) * 4.0).round()));
+                    }
+                }
                 (j, reach)
             })
             .collect();
@@ -180,7 +182,8 @@ mod tests {
         let mut rng = SplitMix64::new(3);
         for _ in 0..100 {
             let n = 2 + rng.below(8);
-            let a = random(&mut rng, n, 1 + rng.below(5));
+            let lists = 1 + rng.below(5);
+            let a = random(&mut rng, n, lists);
             for _ in 0..20 {
                 let open: Vec<usize> = (0..n).filter(|_| rng.next_f64() < 0.4).collect();
                 let costs = a.costs_of(&open);

@@ -42,6 +42,9 @@ use latency::Allocation;
 /// Relative tolerance on costs when comparing bounds with plans.
 pub const REL_TOL: f64 = 1e-9;
 
+/// Survivor counts above which a restricted program is solved first for a better plan.
+const RESTRICT_ABOVE: usize = 1000;
+
 /// What the engine knows about a problem before searching.
 pub struct Engine<'a> {
     pub p: &'a Problem,
@@ -276,14 +279,24 @@ pub fn solve(
     }
     let lower_lag = lag.bound;
 
-    // Elimination.
-    let (survivors, eliminated_floor) = match &best {
-        Some(b) => {
-            red.upper_bound_eur = Some(b.cost);
-            bounds::eliminate(&eng, &lag, b.cost)
-        }
+    // Elimination; when many sites survive, the optimum over a restricted set gives a
+    // better plan to eliminate with.
+    let mut elim = match &best {
+        Some(b) => bounds::eliminate(&eng, &lag, b.cost),
         None => (eng.usable.clone(), f64::INFINITY),
     };
+    if best.is_some() && elim.0.len() > RESTRICT_ABOVE && !eng.deadline.passed() {
+        progress.search("restricted program", best.as_ref().map(|b| b.cost), None);
+        if let Some(r) = heuristic::restricted(&eng, opts, &lag.rho)? {
+            if best.as_ref().is_none_or(|b| r.cost < b.cost - eng.tol(b.cost)) {
+                red.restricted_sites = r.open.len();
+                best = Some(heuristic::improve(&eng, r, &lag.rho));
+                elim = bounds::eliminate(&eng, &lag, best.as_ref().expect("set").cost);
+            }
+        }
+    }
+    red.upper_bound_eur = best.as_ref().map(|b| b.cost);
+    let (survivors, eliminated_floor) = elim;
     red.bound_eliminated = eng.usable.len() - survivors.len();
     red.survivors = survivors.len();
     let mut stats = MilpStats {
