@@ -33,6 +33,7 @@ pub mod index;
 pub mod layers;
 pub mod map;
 pub mod model;
+pub mod pmedian;
 pub mod plot;
 pub mod progress;
 pub mod report;

@@ -356,6 +356,8 @@ pub struct MilpStats {
     pub benders_cuts: usize,
     /// Rounds of the master's solve-and-cut loop.
     pub master_rounds: usize,
+    /// Rounds of the master's linear relaxation (cuts at fractional points).
+    pub relaxation_rounds: usize,
     /// The Lagrangian bound, EUR.
     pub lagrangian_bound_eur: Option<f64>,
     /// Subgradient iterations.

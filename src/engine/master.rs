@@ -66,6 +66,7 @@ pub struct Master<'a> {
     /// The master's proven bound over its sites (−∞ until a round is solved).
     pub lower: f64,
     rounds: usize,
+    lp_rounds_done: usize,
     variables: usize,
     rows: usize,
     /// Costs enter the program divided by this (EUR), keeping coefficients near 1 for
@@ -139,6 +140,7 @@ impl<'a> Master<'a> {
             priority: sites.iter().map(|&s| lag.rho[s]).collect(),
             lower: f64::NEG_INFINITY,
             rounds: 0,
+            lp_rounds_done: 0,
             variables: 0,
             rows: 0,
             scale: 1.0,
@@ -198,6 +200,7 @@ impl<'a> Master<'a> {
         stats.lazy_clique_rows = self.lazy_rows;
         stats.benders_cuts = self.cuts.len();
         stats.master_rounds = self.rounds;
+        stats.relaxation_rounds = self.lp_rounds_done;
         stats
     }
 
@@ -210,12 +213,17 @@ impl<'a> Master<'a> {
         progress: &dyn Progress,
     ) -> Result<End> {
         let eng = self.eng;
+        if !eng.alloc.is_empty() {
+            if let Some(end) = self.lp_rounds(opts, progress)? {
+                return Ok(end);
+            }
+        }
         loop {
             if eng.deadline.passed() {
                 return Ok(End::Stopped);
             }
             self.rounds += 1;
-            let mut built = self.build(best.as_ref());
+            let mut built = self.build(best.as_ref(), false);
             let time_left = eng.deadline.remaining_s().map(|t| t.max(1e-3));
             let gap = opts.mip_gap / 2.0;
             let solved = solve_milp(
@@ -325,7 +333,75 @@ impl<'a> Master<'a> {
         }
     }
 
-    fn build(&mut self, warm_from: Option<&Incumbent>) -> Built {
+    /// Rounds of the linear relaxation: cuts at fractional points (each point's level
+    /// where the open mass reaches 1), until none is violated. Its optimum bounds the
+    /// master from below. Returns an end only when the relaxation is infeasible.
+    fn lp_rounds(&mut self, opts: &SolveOptions, progress: &dyn Progress) -> Result<Option<End>> {
+        const MAX_LP_ROUNDS: usize = 50;
+        let eng = self.eng;
+        for _ in 0..MAX_LP_ROUNDS {
+            if eng.deadline.passed() {
+                return Ok(None);
+            }
+            self.lp_rounds_done += 1;
+            let mut built = self.build(None, true);
+            let time_left = eng.deadline.remaining_s().map(|t| t.max(1e-3));
+            let solved = solve_milp(
+                std::mem::take(&mut built.vars),
+                built.objective.clone(),
+                std::mem::take(&mut built.constraints),
+                &built.all,
+                &SolveOptions {
+                    backend: crate::solve::Backend::Microlp,
+                    ..opts.clone()
+                },
+                time_left,
+                None,
+                0.0,
+            )?;
+            let values = match solved {
+                Solved::Infeasible => return Ok(Some(End::Infeasible)),
+                Solved::Optimal { values, .. } => values,
+                Solved::NoSolution | Solved::TimeLimit(_) => return Ok(None),
+            };
+            let objective = built.objective.eval_with(&values) * self.scale;
+            self.lower = self.lower.max(objective);
+            progress.search("master relaxation", None, Some(self.lower));
+            let xs: Vec<f64> = built.x.iter().map(|v| values[v]).collect();
+            let mut added = 0;
+            for l in 0..eng.alloc.lists.len() {
+                let Some(t) = built.theta[l] else { continue };
+                let local = &self.local;
+                let Some(d) = eng.alloc.level(l, |s| {
+                    let a = local[s];
+                    if a == NONE {
+                        0.0
+                    } else {
+                        xs[a as usize]
+                    }
+                }) else {
+                    continue;
+                };
+                let theta = values[&t] * self.scale;
+                let rhs: f64 = d - eng.alloc.lists[l]
+                    .costs
+                    .iter()
+                    .take_while(|&&(c, _)| c < d)
+                    .filter(|&&(_, s)| local[s as usize] != NONE)
+                    .map(|&(c, s)| (d - c) * xs[local[s as usize] as usize])
+                    .sum::<f64>();
+                if theta < rhs - eng.tol(rhs) && self.add_cut(l, d) {
+                    added += 1;
+                }
+            }
+            if added == 0 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    fn build(&mut self, warm_from: Option<&Incumbent>, relax: bool) -> Built {
         let eng = self.eng;
         let p = eng.p;
         let n = self.sites.len();
@@ -341,11 +417,13 @@ impl<'a> Master<'a> {
         let x: Vec<Variable> = (0..n)
             .map(|a| {
                 let forced = p.forced.contains(&self.sites[a]);
-                add(
-                    &mut vars,
-                    &mut all,
-                    variable().binary().min(if forced { 1.0 } else { 0.0 }),
-                )
+                let lo = if forced { 1.0 } else { 0.0 };
+                let def = if relax {
+                    variable().min(lo).max(1.0)
+                } else {
+                    variable().binary().min(lo)
+                };
+                add(&mut vars, &mut all, def)
             })
             .collect();
         let sc = 1.0 / self.scale;
@@ -364,7 +442,15 @@ impl<'a> Master<'a> {
                 if o.cap_mw <= 0.0 {
                     continue;
                 }
-                let z = add(&mut vars, &mut all, variable().binary());
+                let z = add(
+                    &mut vars,
+                    &mut all,
+                    if relax {
+                        variable().min(0.0).max(1.0)
+                    } else {
+                        variable().binary()
+                    },
+                );
                 let pv = add(&mut vars, &mut all, variable().min(0.0).max(o.cap_mw));
                 objective.add_mul(o.cost_eur * sc, z);
                 constraints.push((Expression::from(pv) - o.cap_mw * z).leq(0.0));
