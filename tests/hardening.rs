@@ -429,3 +429,43 @@ fn item_11_os_error_text_is_not_doubled() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
+
+#[test]
+fn item_11_points_read_count_includes_skipped_rows() {
+    let t = TempDir::new("h11-points");
+    let csv = t.0.join("p.csv");
+    // Three rows: one good, two with the wrong number of fields.
+    std::fs::write(&csv, "lon,lat\n10,50\n11,51,extra\n12\n").unwrap();
+    let out = run(bin()
+        .args(["import", "points"])
+        .arg(&csv)
+        .args(["--lon", "lon", "--lat", "lat", "--skip-malformed", "--out"])
+        .arg(t.0.join("land.geojson")));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("read:    3 rows"), "{stderr}");
+    assert!(stderr.contains("written: 1 parcels"), "{stderr}");
+    assert!(stderr.contains("skipped 2 malformed records"), "{stderr}");
+}
+
+#[test]
+fn item_11_geonames_zip_says_unzip_it() {
+    let t = TempDir::new("h11-zip");
+    let zip = t.0.join("cities15000.zip");
+    // A zip archive's local file header, then bytes that are not UTF-8.
+    let mut bytes = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    bytes.extend([0xff, 0xfe, 0x80, 0x00, 0x9c, b'\t', b'\n']);
+    std::fs::write(&zip, &bytes).unwrap();
+    let out = run(bin()
+        .args(["import", "geonames"])
+        .arg(&zip)
+        .arg("--out")
+        .arg(t.0.join("demand.geojson")));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cities15000.zip"), "{stderr}");
+    assert!(stderr.contains("zip archive"), "{stderr}");
+    assert!(stderr.contains("unzip"), "{stderr}");
+    assert!(!stderr.contains("iconv"), "{stderr}");
+    assert!(!t.0.join("demand.geojson").exists());
+}
