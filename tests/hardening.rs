@@ -469,3 +469,75 @@ fn item_11_geonames_zip_says_unzip_it() {
     assert!(!stderr.contains("iconv"), "{stderr}");
     assert!(!t.0.join("demand.geojson").exists());
 }
+
+#[test]
+fn item_12_every_generate_option_has_help() {
+    let out = run(bin().args(["generate", "--help"]));
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    let lines: Vec<&str> = help.lines().map(str::trim_start).collect();
+    let mut options = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if !line.starts_with("--") || line.starts_with("--help") || line.starts_with("--version") {
+            continue;
+        }
+        options += 1;
+        // `--flag <VALUE>  Description [default: …]`, or the description on the next
+        // line when clap uses its long layout.
+        let same_line = line.split_once("  ").map(|(_, d)| d.trim()).unwrap_or("");
+        let described = if same_line.is_empty() {
+            lines.get(i + 1).copied().unwrap_or("")
+        } else {
+            same_line
+        };
+        assert!(
+            !described.is_empty()
+                && !described.starts_with('-')
+                && !described.starts_with("[default"),
+            "no help for {line:?}:\n{help}"
+        );
+    }
+    assert_eq!(options, 13, "{help}");
+    assert!(help.contains("<OUTDIR>  The folder"), "{help}");
+}
+
+#[test]
+fn item_12_readme_links_stay_in_the_repository_and_name_real_columns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    // Every relative link resolves inside the repository.
+    for (i, _) in readme.match_indices("](") {
+        let target = &readme[i + 2..];
+        let target = &target[..target.find(')').unwrap()];
+        if target.starts_with("http") || target.starts_with('#') {
+            continue;
+        }
+        assert!(
+            !target.starts_with(".."),
+            "link outside the repository: {target}"
+        );
+        assert!(root.join(target).exists(), "broken link: {target}");
+    }
+    assert!(readme.contains("](docs/model.md)"));
+    assert!(readme.contains("cargo install --path ."));
+    assert!(readme.contains("target/release/gigasite"));
+    // summary.csv's columns, as the code writes them, are the ones the README names.
+    let csv = gigasite::batch::summary_csv(&[], std::iter::empty());
+    let header = text(&csv);
+    for column in header.trim().split(',') {
+        assert!(
+            readme.contains(&format!("`{column}`")),
+            "README lacks summary.csv column `{column}`"
+        );
+    }
+    // The model description exists and covers what it must.
+    let model = std::fs::read_to_string(root.join("docs/model.md")).unwrap();
+    for part in [
+        "## Derived attributes",
+        "## Eligibility",
+        "## The program",
+        "## Statuses",
+    ] {
+        assert!(model.contains(part), "docs/model.md lacks {part}");
+    }
+}
