@@ -205,8 +205,19 @@ fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
     let (result, sites) = match solve_and_write(&a) {
         Ok(done) => done,
         Err(e) => {
-            if let Err(w) = write_error_summary(&a.out, &a.scenario, &format!("{e:#}")) {
+            // The time limit passing before any plan is the documented exit 4
+            // (no_solution), not an error.
+            let timed_out = matches!(
+                e.downcast_ref::<gigasite::Error>(),
+                Some(gigasite::Error::TimeLimit { .. })
+            );
+            let message = format!("{e:#}");
+            if let Err(w) = write_error_summary(&a.out, &a.scenario, &message, timed_out) {
                 errln!("warning: could not record the failure in the output folder: {w}");
+            }
+            if timed_out {
+                errln!("stopped: {message}");
+                return Ok(exit_code(gigasite::solve::Status::NoSolution));
             }
             return Err(e);
         }

@@ -491,30 +491,42 @@ pub fn write_outputs(dir: &Path, r: &RunResult) -> Result<Vec<SiteReport>> {
     write_result(dir, r).map(|w| w.sites)
 }
 
-/// The summary of a run that failed with `message` (status `error`, exit code 1).
-pub fn error_summary(scenario_file: &Path, message: &str) -> Value {
+/// The summary of a run that ended without a result: status `error` (exit code 1), or
+/// with `timed_out` status `no_solution` (exit code 4: the time limit passed, as
+/// [`Error::TimeLimit`] says, before any plan was found). `message` says why.
+pub fn error_summary(scenario_file: &Path, message: &str, timed_out: bool) -> Value {
+    let (status, code) = if timed_out {
+        (Status::NoSolution.as_str(), exit_code(Status::NoSolution))
+    } else {
+        ("error", 1)
+    };
     json!({
         "scenario_name": Value::Null,
         "scenario_file": scenario_file,
-        "status": "error",
+        "status": status,
         "error": message,
         "objective": Value::Null,
         "best_bound": Value::Null,
         "gap": Value::Null,
-        "exit_code": 1,
+        "exit_code": code,
         "sites": [],
         "sites_geojson": Value::Null,
         "model_version": 1,
     })
 }
 
-/// Records a failed run in `dir`: removes the old summary, then the old sites, then
-/// writes a summary with status `error` and the message.
-pub fn write_error_summary(dir: &Path, scenario_file: &Path, message: &str) -> Result<()> {
+/// Records a run that ended without a result in `dir` ([`error_summary`]): removes the
+/// old summary, then the old sites, then writes the new summary.
+pub fn write_error_summary(
+    dir: &Path,
+    scenario_file: &Path,
+    message: &str,
+    timed_out: bool,
+) -> Result<()> {
     let summary_path = dir.join("summary.json");
     remove_if_present(&summary_path)?;
     remove_if_present(&dir.join("sites.geojson"))?;
-    let text = serde_json::to_vec_pretty(&error_summary(scenario_file, message))
+    let text = serde_json::to_vec_pretty(&error_summary(scenario_file, message, timed_out))
         .expect("plain data serializes");
     write_atomic(&summary_path, &text)
 }
@@ -532,5 +544,16 @@ mod tests {
         assert_eq!(temporary_pid(".sites.geojson.tmp-77-4"), Some(77));
         assert_eq!(temporary_pid("summary.json"), None);
         assert_eq!(temporary_pid(".x.tmp-abc"), None);
+    }
+
+    #[test]
+    fn a_run_stopped_before_any_plan_is_no_solution_not_error() {
+        let s = error_summary(Path::new("s.toml"), "the time limit passed", true);
+        assert_eq!(s["status"], "no_solution");
+        assert_eq!(s["exit_code"], 4);
+        let s = error_summary(Path::new("s.toml"), "bad layer", false);
+        assert_eq!(s["status"], "error");
+        assert_eq!(s["exit_code"], 1);
+        assert_eq!(s["error"], "bad layer");
     }
 }

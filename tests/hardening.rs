@@ -291,7 +291,11 @@ fn item_5_failed_run_writes_an_error_summary() {
     // `map` refuses a folder recording a failure, saying so.
     let out = run(bin().arg("map").arg(&dir));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("records a failed run"));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("records a run without a result (status error)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -33,24 +33,26 @@ pub fn map_command(
     show_ineligible: bool,
     progress: &dyn Progress,
 ) -> anyhow::Result<PathBuf> {
-    let path = out.unwrap_or_else(|| outdir.join("map.svg"));
-    prepare_output_file(&path)?;
     let summary_path = outdir.join("summary.json");
     let text = std::fs::read_to_string(&summary_path)
         .with_context(|| format!("reading {}", summary_path.display()))?;
     let summary: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON", summary_path.display()))?;
-    if summary.get("status").and_then(Value::as_str) == Some("error") {
+    // Failed runs, and runs stopped before any plan, record the reason in `error`.
+    if let Some(why) = summary.get("error").and_then(Value::as_str) {
         bail!(
-            "{} records a failed run: {}",
+            "{} records a run without a result (status {}): {why}",
             summary_path.display(),
             summary
-                .get("error")
+                .get("status")
                 .and_then(Value::as_str)
-                .unwrap_or("no message")
+                .unwrap_or("unknown"),
         );
     }
     check_sites_belong(outdir, &summary)?;
+    // Checked before the re-run, once OUTDIR is known to hold a result.
+    let path = out.unwrap_or_else(|| outdir.join("map.svg"));
+    prepare_output_file(&path)?;
     let scenario = scenario_from_summary(&summary, &summary_path)?;
     let backend = summary
         .get("solver")
