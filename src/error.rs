@@ -25,12 +25,13 @@ impl fmt::Display for FeatureRef {
 /// Everything that can go wrong between reading a scenario and writing its result.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read or written. The message already includes the OS
+    /// error's text, so it is not also given as `source()`: a report printing the
+    /// chain (anyhow's `{:#}`) would show it twice.
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A layer file is not the GeoJSON it should be (syntax, top-level shape, `crs`).
     #[error("{}: {message}", path.display())]
@@ -55,13 +56,17 @@ pub enum Error {
     /// The run's time limit passed during `stage`, before any plan was found.
     #[error("the time limit passed while {stage}")]
     TimeLimit { stage: &'static str },
+    /// The output folder (or file) cannot be used: a file where a folder should be, or
+    /// not writable. Found before any work is done.
+    #[error("output {}: {message}", path.display())]
+    Output { path: PathBuf, message: String },
 }
 
 impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }
     }
 

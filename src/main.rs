@@ -11,8 +11,8 @@ use gigasite::progress::{Progress, Silent, Stage};
 
 mod cli;
 
-use cli::{counts_text, print_table, Spinner};
-use gigasite::report::{exit_code, summary_json, write_outputs};
+use cli::{counts_text, errln, outln, print_table, Spinner};
+use gigasite::report::{exit_code, write_error_summary, write_result, Written};
 use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions};
 
@@ -49,8 +49,9 @@ enum Command {
         /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
         #[arg(long, default_value = "microlp")]
         solver: Backend,
-        /// Stop after this many seconds with the best answer found (exit 3).
-        #[arg(long)]
+        /// Stop after this many seconds with the best answer found (exit 3); a number
+        /// >= 0, `inf` (or 1e9 and more) for no limit.
+        #[arg(long, value_name = "SECONDS", value_parser = cli::parse_time_limit, allow_hyphen_values = true)]
         time_limit: Option<f64>,
         /// Relative optimality gap; overrides the scenario's sites.mip_gap.
         #[arg(long)]
@@ -78,27 +79,36 @@ enum Command {
     Check {
         /// The scenario TOML file.
         scenario: PathBuf,
+        /// No progress display.
         #[arg(long, short)]
         quiet: bool,
     },
     /// Write a seeded synthetic instance (all layers and scenario.toml) to OUTDIR.
     Generate {
+        /// The folder to write the layers and scenario.toml in (created if missing).
         outdir: PathBuf,
+        /// Seed of every random stream: the same options give the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Land candidates (land.geojson).
         #[arg(long, default_value_t = 200)]
         parcels: usize,
+        /// Substations (grid.geojson).
         #[arg(long, default_value_t = 150)]
         substations: usize,
+        /// Demand points (demand.geojson); 0: no demand layer and no demand keys.
         #[arg(long, default_value_t = 10)]
         demand: usize,
+        /// Fibre routes (fibre.geojson); the IXP hub count is max(8, routes / 6).
         #[arg(long, default_value_t = 40)]
         routes: usize,
+        /// Exclusion polygons (exclusions.geojson); 0: no exclusions layer.
         #[arg(long, default_value_t = 3)]
         exclusions: usize,
+        /// Synthetic countries the parcels are spread over (1 to 40).
         #[arg(long, default_value_t = 12)]
         countries: usize,
-        /// Number of sites in the scenario.
+        /// sites.count: number of sites in the scenario.
         #[arg(long, default_value_t = 4)]
         count: u32,
         /// sites.min_separation_km (negative: unset).
@@ -110,10 +120,11 @@ enum Command {
         /// latency.max_rtt_ms_to_ixp (negative: unset).
         #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
         ixp_rtt_ms: f64,
-        /// latency.max_rtt_ms_to_demand (negative: unset).
+        /// latency.max_rtt_ms_to_demand (negative, or --demand 0: unset).
         #[arg(long, default_value_t = 15.0, allow_negative_numbers = true)]
         demand_rtt_ms: f64,
-        /// latency.eur_per_ms.
+        /// latency.eur_per_ms: cost of a millisecond of demand-weighted RTT (written
+        /// only when > 0 and --demand > 0).
         #[arg(long, default_value_t = 0.0)]
         eur_per_ms: f64,
     },
@@ -149,13 +160,110 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match dispatch(cli) {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e) => {
-            eprintln!("error: {e:#}");
+    let result = dispatch(cli);
+    // A closed stdout (broken pipe) is not an error: the output was not wanted. Any
+    // other failure to write it is.
+    let printed = cli::finish_stdout();
+    match (result, printed) {
+        (Ok(code), Ok(())) => ExitCode::from(code as u8),
+        (Ok(_), Err(e)) => {
+            errln!("error: writing to stdout: {e}");
+            ExitCode::from(1)
+        }
+        (Err(e), _) => {
+            errln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The flags of `gigasite solve`.
+struct SolveArgs {
+    scenario: PathBuf,
+    out: PathBuf,
+    json: bool,
+    solver: Backend,
+    time_limit: Option<f64>,
+    mip_gap: Option<f64>,
+    quiet: bool,
+    map: Option<PathBuf>,
+}
+
+/// `gigasite solve`: the output folder is checked before any work; a run that fails
+/// after that records the failure in OUT/summary.json (status `error`).
+fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
+    if let Some(g) = a.mip_gap {
+        anyhow::ensure!(
+            (0.0..1.0).contains(&g),
+            "--mip-gap must be in [0, 1), found {g}"
+        );
+    }
+    gigasite::report::prepare_output_dir(&a.out)?;
+    if let Some(path) = &a.map {
+        gigasite::report::prepare_output_file(path)?;
+    }
+    let (result, sites) = match solve_and_write(&a) {
+        Ok(done) => done,
+        Err(e) => {
+            // The time limit passing before any plan is the documented exit 4
+            // (no_solution), not an error.
+            let timed_out = matches!(
+                e.downcast_ref::<gigasite::Error>(),
+                Some(gigasite::Error::TimeLimit { .. })
+            );
+            let message = format!("{e:#}");
+            if let Err(w) = write_error_summary(&a.out, &a.scenario, &message, timed_out) {
+                errln!("warning: could not record the failure in the output folder: {w}");
+            }
+            if timed_out {
+                errln!("stopped: {message}");
+                return Ok(exit_code(gigasite::solve::Status::NoSolution));
+            }
+            return Err(e);
+        }
+    };
+    // The result is written and stands; a map that cannot be written fails the
+    // command (exit 1) but does not undo it.
+    if let Some(path) = &a.map {
+        cli::map::write_map(path, &result, false)?;
+    }
+    for w in &result.candidates.warnings {
+        errln!("warning: {w}");
+    }
+    let o = &result.outcome;
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&sites.summary)?);
+    } else {
+        print_table(&result, &sites.sites);
+    }
+    if !o.infeasibility.is_empty() || o.plan.is_none() {
+        errln!("{}", counts_text(&result));
+        for r in &o.infeasibility {
+            errln!("infeasible: {r}");
+        }
+    }
+    Ok(exit_code(o.status))
+}
+
+/// Loads, solves and writes the outputs of `gigasite solve`.
+fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Written)> {
+    let scenario = Scenario::load(&a.scenario)?;
+    let opts = SolveOptions {
+        backend: a.solver,
+        time_limit_s: cli::effective_time_limit(a.time_limit),
+        mip_gap: a.mip_gap.unwrap_or(scenario.sites.mip_gap),
+    };
+    if !(0.0..1.0).contains(&opts.mip_gap) {
+        anyhow::bail!("--mip-gap must be in [0, 1), found {}", opts.mip_gap);
+    }
+    let spinner = Spinner::new(a.quiet);
+    let progress: &dyn Progress = if a.quiet { &Silent } else { &spinner };
+    let result = gigasite::run(&scenario, &opts, progress)?;
+    progress.start(Stage::Report);
+    let written = write_result(&a.out, &result)
+        .with_context(|| format!("writing results to {}", a.out.display()))?;
+    progress.finish(Stage::Report, 0.0);
+    Ok((result, written))
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
@@ -176,46 +284,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             mip_gap,
             quiet,
             map,
-        } => {
-            let scenario = Scenario::load(&scenario)?;
-            let opts = SolveOptions {
-                backend: solver,
-                time_limit_s: time_limit,
-                mip_gap: mip_gap.unwrap_or(scenario.sites.mip_gap),
-            };
-            if !(0.0..1.0).contains(&opts.mip_gap) {
-                anyhow::bail!("--mip-gap must be in [0, 1), found {}", opts.mip_gap);
-            }
-            let spinner = Spinner::new(quiet);
-            let progress: &dyn Progress = if quiet { &Silent } else { &spinner };
-            let result = gigasite::run(&scenario, &opts, progress)?;
-            progress.start(Stage::Report);
-            let sites = write_outputs(&out, &result)
-                .with_context(|| format!("writing results to {}", out.display()))?;
-            progress.finish(Stage::Report, 0.0);
-            if let Some(path) = &map {
-                cli::map::write_map(path, &result, false)?;
-            }
-            for w in &result.candidates.warnings {
-                eprintln!("warning: {w}");
-            }
-            let o = &result.outcome;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&summary_json(&result, &sites))?
-                );
-            } else {
-                print_table(&result, &sites);
-            }
-            if !o.infeasibility.is_empty() || o.plan.is_none() {
-                eprintln!("{}", counts_text(&result));
-                for r in &o.infeasibility {
-                    eprintln!("infeasible: {r}");
-                }
-            }
-            Ok(exit_code(o.status))
-        }
+        } => solve_command(SolveArgs {
+            scenario,
+            out,
+            json,
+            solver,
+            time_limit,
+            mip_gap,
+            quiet,
+            map,
+        }),
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;
             let spinner = Spinner::new(quiet);
@@ -225,7 +303,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             let layers = gigasite::layers::Layers::read(&scenario.layers, progress)?;
             progress.finish(Stage::ReadLayers, t.elapsed().as_secs_f64());
             for (name, info) in &layers.info {
-                println!(
+                outln!(
                     "{name:<10} {:>10} features {:>14} bytes  {}  {}",
                     info.features,
                     info.bytes,
@@ -233,11 +311,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                     info.path.display()
                 );
             }
-            println!("parsed data: about {} bytes", layers.heap_bytes());
+            outln!("parsed data: about {} bytes", layers.heap_bytes());
             if let Some(peak) = cli::peak_rss_bytes() {
-                println!("peak memory (VmHWM): {peak} bytes");
+                outln!("peak memory (VmHWM): {peak} bytes");
             }
-            println!("read in {:.2} s", t.elapsed().as_secs_f64());
+            outln!("read in {:.2} s", t.elapsed().as_secs_f64());
             Ok(0)
         }
         Command::Map {
@@ -247,7 +325,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let spinner = Spinner::new(false);
             let path = cli::map::map_command(&outdir, out, show_ineligible, &spinner)?;
-            println!("{}", path.display());
+            outln!("{}", path.display());
             Ok(0)
         }
         Command::Generate {
@@ -286,7 +364,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             let summary = generate(&outdir, &opts)
                 .with_context(|| format!("generating into {}", outdir.display()))?;
             for f in summary.files {
-                println!("{}", f.display());
+                outln!("{}", f.display());
             }
             Ok(0)
         }

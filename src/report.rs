@@ -1,9 +1,29 @@
 //! Writing results: `sites.geojson` (RFC 7946, flat properties, stable order) and
 //! `summary.json`, each written to a temporary file in the output folder and renamed,
 //! so a killed or failed run never leaves a truncated file.
+//!
+//! # The output folder's protocol
+//! A folder holds one run's result, consistent under a kill at any point:
+//! 1. Before any work, [`prepare_output_dir`] creates the folder, writes and removes a
+//!    probe file (an unusable folder fails at once, not after the solve) and removes
+//!    the temporary files of dead runs ([`remove_stale_temporaries`]).
+//! 2. [`write_result`] first removes the old `summary.json`: from then on the folder
+//!    holds no result until step 4.
+//! 3. It writes `sites.geojson` (temporary file, then rename), or removes an old one
+//!    when the run has no plan.
+//! 4. It writes `summary.json` last. It records `sites_geojson`: the file name and the
+//!    FNV-1a hash of its exact bytes (null when the run wrote none), so a reader can
+//!    check the two belong together; `sites.geojson` carries the run's
+//!    `inputs_fingerprint` as a foreign member, also recorded in the summary.
+//!
+//! A reader therefore trusts a folder only when `summary.json` exists, and a
+//! `sites.geojson` only when its hash is the one the summary records. A failed run
+//! writes a summary with status `error` and its message ([`write_error_summary`]),
+//! after removing the old summary and sites.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -136,6 +156,12 @@ fn line(a: [f64; 2], b: [f64; 2]) -> Value {
 
 /// The sites layer: one Point per site, then its grid lines and fibre access.
 pub fn sites_geojson(sites: &[SiteReport]) -> Value {
+    sites_layer(sites, None)
+}
+
+/// [`sites_geojson`], marked with the run's inputs fingerprint (a foreign member,
+/// which GIS tools ignore) when one is given.
+fn sites_layer(sites: &[SiteReport], fingerprint: Option<&str>) -> Value {
     let mut features = Vec::new();
     for s in sites {
         let mut props = serde_json::to_value(s).expect("plain data serializes");
@@ -166,7 +192,33 @@ pub fn sites_geojson(sites: &[SiteReport]) -> Value {
             ));
         }
     }
-    json!({"type": "FeatureCollection", "features": features})
+    let mut layer = json!({"type": "FeatureCollection", "features": features});
+    if let Some(f) = fingerprint {
+        layer
+            .as_object_mut()
+            .expect("an object")
+            .insert("inputs_fingerprint".into(), json!(f));
+    }
+    layer
+}
+
+/// The fingerprint of a run's inputs, as recorded in its summary and sites layer.
+pub fn run_fingerprint(r: &RunResult) -> String {
+    crate::inputs_fingerprint(
+        &r.scenario,
+        &r.layers
+            .info
+            .iter()
+            .map(|(n, i)| (n.clone(), i.hash.clone()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The FNV-1a hash of bytes, as summary.json records the sites layer's.
+pub fn bytes_hash(bytes: &[u8]) -> String {
+    let mut h = crate::layers::Fnv::default();
+    h.update(bytes);
+    h.hex()
 }
 
 /// The summary of a run: status, objective, bound, counts, timings, inputs.
@@ -214,10 +266,7 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "seconds": r.seconds,
         "scenario": r.scenario,
         "layers": layers,
-        "inputs_fingerprint": crate::inputs_fingerprint(
-            &r.scenario,
-            &r.layers.info.iter().map(|(n, i)| (n.clone(), i.hash.clone())).collect::<Vec<_>>(),
-        ),
+        "inputs_fingerprint": run_fingerprint(r),
         "model_version": 1,
     })
 }
@@ -233,6 +282,16 @@ pub fn exit_code(status: Status) -> i32 {
     }
 }
 
+/// Temporary files are named `.<file>.tmp-<pid>-<n>`: the pid tells a later run whether
+/// the writer is still alive ([`remove_stale_temporaries`]).
+const TMP_MARK: &str = ".tmp-";
+
+fn temporary_path(dir: &Path, name: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}{TMP_MARK}{}-{n}", std::process::id()))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
@@ -243,7 +302,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temporary_path(dir, &name);
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -254,25 +313,247 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::io(path, e));
     }
+    // Make the rename itself durable where the platform allows it.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 
-/// Writes `sites.geojson` (only when there is a plan) and `summary.json` into `dir`.
-/// A `sites.geojson` left by an earlier run is removed when this run has no plan, so
-/// the folder never pairs a new summary with old sites.
-pub fn write_outputs(dir: &Path, r: &RunResult) -> Result<Vec<SiteReport>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let sites = site_reports(r);
-    let sites_path = dir.join("sites.geojson");
-    if r.outcome.plan.is_some() {
-        let text =
-            serde_json::to_vec_pretty(&sites_geojson(&sites)).expect("plain data serializes");
-        write_atomic(&sites_path, &text)?;
-    } else if sites_path.exists() {
-        std::fs::remove_file(&sites_path).map_err(|e| Error::io(&sites_path, e))?;
+/// The pid in a temporary file's name, when it is one of ours.
+fn temporary_pid(name: &str) -> Option<u32> {
+    if !name.starts_with('.') {
+        return None;
     }
-    let summary =
-        serde_json::to_vec_pretty(&summary_json(r, &sites)).expect("plain data serializes");
-    write_atomic(&dir.join("summary.json"), &summary)?;
-    Ok(sites)
+    let (_, rest) = name.rsplit_once(TMP_MARK)?;
+    let pid = rest.split('-').next()?;
+    pid.parse().ok()
+}
+
+/// Whether a process is alive. Where this cannot be told (not Linux), every process
+/// counts as alive, so nothing is removed.
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Removes the temporary files (`.<name>.tmp-<pid>…`) that runs which are no longer
+/// alive left in `dir` when they were killed; returns the files removed. Files of live
+/// processes are left alone.
+pub fn remove_stale_temporaries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+            continue;
+        };
+        if process_alive(pid) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            // Another run cleaned it first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Ok(removed)
+}
+
+fn output_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::Output {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// The first existing ancestor of `path` (itself included) that is not a folder.
+fn file_in_the_way(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find(|p| p.exists() && !p.is_dir())
+}
+
+/// Makes `dir` ready for a run's outputs, before any work: creates it, checks that
+/// files can be written in it (a probe file, written and removed) and removes the
+/// temporary files of dead runs. Errors say when `dir`, or a folder above it, is a file.
+pub fn prepare_output_dir(dir: &Path) -> Result<()> {
+    if let Some(file) = file_in_the_way(dir) {
+        let message = if file == dir {
+            "is a file, not a folder (--out names the folder the results are written in)"
+                .to_string()
+        } else {
+            format!(
+                "cannot create this folder: {} is a file, not a folder",
+                file.display()
+            )
+        };
+        return Err(output_error(dir, message));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| output_error(dir, format!("cannot create the folder: {e}")))?;
+    probe(dir)?;
+    remove_stale_temporaries(dir)?;
+    Ok(())
+}
+
+/// Writes and removes a small file in `dir`.
+fn probe(dir: &Path) -> Result<()> {
+    let path = temporary_path(dir, "gigasite-probe");
+    let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(b"probe"));
+    let removed = std::fs::remove_file(&path);
+    written
+        .and(removed)
+        .map_err(|e| output_error(dir, format!("cannot write files in this folder: {e}")))
+}
+
+/// Checks, before any work, that `file` can be written later: it is not a folder and
+/// its folder exists (created when missing) and is writable. `file` itself is not
+/// created.
+pub fn prepare_output_file(file: &Path) -> Result<()> {
+    if file.is_dir() {
+        return Err(output_error(file, "is a folder, not a file"));
+    }
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Some(f) = file_in_the_way(dir) {
+        return Err(output_error(
+            file,
+            format!("cannot be written: {} is a file, not a folder", f.display()),
+        ));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| output_error(dir, format!("cannot create the folder: {e}")))?;
+    probe(dir)
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// What [`write_result`] wrote: the sites in report order and the summary as written.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub sites: Vec<SiteReport>,
+    pub summary: Value,
+}
+
+/// Writes a run's result into `dir` following the folder protocol (module docs): the
+/// old summary removed first, then `sites.geojson` written (only when there is a plan;
+/// an old one removed otherwise), then `summary.json` last, recording the sites file's
+/// hash.
+pub fn write_result(dir: &Path, r: &RunResult) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // Best effort: a folder that cannot be listed fails below with a clearer error.
+    let _ = remove_stale_temporaries(dir);
+    let sites = site_reports(r);
+    let fingerprint = run_fingerprint(r);
+    let summary_path = dir.join("summary.json");
+    let sites_path = dir.join("sites.geojson");
+    remove_if_present(&summary_path)?;
+    let sites_file = if r.outcome.plan.is_some() {
+        let text = serde_json::to_vec_pretty(&sites_layer(&sites, Some(&fingerprint)))
+            .expect("plain data serializes");
+        write_atomic(&sites_path, &text)?;
+        json!({"file": "sites.geojson", "hash": bytes_hash(&text), "bytes": text.len()})
+    } else {
+        remove_if_present(&sites_path)?;
+        Value::Null
+    };
+    let mut summary = summary_json(r, &sites);
+    summary
+        .as_object_mut()
+        .expect("an object")
+        .insert("sites_geojson".into(), sites_file);
+    let text = serde_json::to_vec_pretty(&summary).expect("plain data serializes");
+    write_atomic(&summary_path, &text)?;
+    Ok(Written { sites, summary })
+}
+
+/// Writes `sites.geojson` (only when there is a plan) and `summary.json` into `dir`
+/// ([`write_result`]); returns the sites.
+pub fn write_outputs(dir: &Path, r: &RunResult) -> Result<Vec<SiteReport>> {
+    write_result(dir, r).map(|w| w.sites)
+}
+
+/// The summary of a run that ended without a result: status `error` (exit code 1), or
+/// with `timed_out` status `no_solution` (exit code 4: the time limit passed, as
+/// [`Error::TimeLimit`] says, before any plan was found). `message` says why.
+pub fn error_summary(scenario_file: &Path, message: &str, timed_out: bool) -> Value {
+    let (status, code) = if timed_out {
+        (Status::NoSolution.as_str(), exit_code(Status::NoSolution))
+    } else {
+        ("error", 1)
+    };
+    json!({
+        "scenario_name": Value::Null,
+        "scenario_file": scenario_file,
+        "status": status,
+        "error": message,
+        "objective": Value::Null,
+        "best_bound": Value::Null,
+        "gap": Value::Null,
+        "exit_code": code,
+        "sites": [],
+        "sites_geojson": Value::Null,
+        "model_version": 1,
+    })
+}
+
+/// Records a run that ended without a result in `dir` ([`error_summary`]): removes the
+/// old summary, then the old sites, then writes the new summary.
+pub fn write_error_summary(
+    dir: &Path,
+    scenario_file: &Path,
+    message: &str,
+    timed_out: bool,
+) -> Result<()> {
+    let summary_path = dir.join("summary.json");
+    remove_if_present(&summary_path)?;
+    remove_if_present(&dir.join("sites.geojson"))?;
+    let text = serde_json::to_vec_pretty(&error_summary(scenario_file, message, timed_out))
+        .expect("plain data serializes");
+    write_atomic(&summary_path, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_carry_the_pid() {
+        let p = temporary_path(Path::new("d"), "summary.json");
+        let name = p.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temporary_pid(name), Some(std::process::id()));
+        assert_eq!(temporary_pid(".summary.json.tmp-123"), Some(123));
+        assert_eq!(temporary_pid(".sites.geojson.tmp-77-4"), Some(77));
+        assert_eq!(temporary_pid("summary.json"), None);
+        assert_eq!(temporary_pid(".x.tmp-abc"), None);
+    }
+
+    #[test]
+    fn a_run_stopped_before_any_plan_is_no_solution_not_error() {
+        let s = error_summary(Path::new("s.toml"), "the time limit passed", true);
+        assert_eq!(s["status"], "no_solution");
+        assert_eq!(s["exit_code"], 4);
+        let s = error_summary(Path::new("s.toml"), "bad layer", false);
+        assert_eq!(s["status"], "error");
+        assert_eq!(s["exit_code"], 1);
+        assert_eq!(s["error"], "bad layer");
+    }
 }

@@ -351,5 +351,18 @@ fn the_command_exits_1_and_writes_nothing() {
         stderr.contains("price_eur_per_m2") && !stderr.contains("panicked"),
         "{stderr}"
     );
-    assert!(!out_dir.exists(), "a failed run must not create outputs");
+    // A failed run writes no result: only a summary recording the error (issue 12,
+    // item 5).
+    let names: Vec<String> = std::fs::read_dir(out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["summary.json"], "a failed run must write no result");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["status"], "error");
+    assert!(summary["error"]
+        .as_str()
+        .unwrap()
+        .contains("price_eur_per_m2"));
 }

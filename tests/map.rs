@@ -341,11 +341,23 @@ fn map_command_redraws_the_solve_map_and_refuses_changed_inputs() {
     let sites_path = out.join("sites.geojson");
     let sites = std::fs::read_to_string(&sites_path).unwrap();
     let first_id = site_ids(&sites)[0].clone();
-    std::fs::write(
-        &sites_path,
-        sites.replace(&format!("\"{first_id}\""), "\"P99999\""),
-    )
-    .unwrap();
+    let edited = sites.replace(&format!("\"{first_id}\""), "\"P99999\"");
+    std::fs::write(&sites_path, &edited).unwrap();
+    // summary.json records the hash of the sites file it was written with: an edited
+    // sites file alone is refused as not belonging to the run...
+    let o = bin().arg("map").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not belong to the run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // ...and with the summary's hash updated too, the re-run tells the sites apart.
+    let summary_path = out.join("summary.json");
+    let summary_text = std::fs::read_to_string(&summary_path).unwrap();
+    let mut summary: serde_json::Value = serde_json::from_str(&summary_text).unwrap();
+    summary["sites_geojson"]["hash"] = gigasite::report::bytes_hash(edited.as_bytes()).into();
+    std::fs::write(&summary_path, summary.to_string()).unwrap();
     let o = bin().arg("map").arg(&out).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -354,6 +366,7 @@ fn map_command_redraws_the_solve_map_and_refuses_changed_inputs() {
         String::from_utf8_lossy(&o.stderr)
     );
     std::fs::write(&sites_path, &sites).unwrap();
+    std::fs::write(&summary_path, &summary_text).unwrap();
 
     // A layer edited after the run: refused, naming the layer.
     let grid = data.join("grid.geojson");

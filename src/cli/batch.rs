@@ -30,8 +30,13 @@ pub struct RunFlags {
     pub resume: bool,
     #[arg(long, default_value = "microlp")]
     pub solver: Backend,
-    /// Per-scenario time limit, seconds.
-    #[arg(long)]
+    /// Per-scenario time limit, seconds (>= 0; `inf` for no limit).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = crate::cli::parse_time_limit,
+        allow_hyphen_values = true
+    )]
     pub time_limit: Option<f64>,
     /// Overrides every scenario's sites.mip_gap.
     #[arg(long)]
@@ -113,7 +118,7 @@ fn options(flags: &RunFlags) -> anyhow::Result<BatchOptions> {
         resume: flags.resume,
         solve: SolveOptions {
             backend: flags.solver,
-            time_limit_s: flags.time_limit,
+            time_limit_s: crate::cli::effective_time_limit(flags.time_limit),
             mip_gap: 0.0,
         },
         mip_gap: flags.mip_gap,
@@ -122,6 +127,7 @@ fn options(flags: &RunFlags) -> anyhow::Result<BatchOptions> {
 
 fn execute(tasks: &[Task], flags: &RunFlags) -> anyhow::Result<Vec<Row>> {
     let opts = options(flags)?;
+    gigasite::report::prepare_output_dir(&flags.out)?;
     let visible = !flags.quiet && std::io::stderr().is_terminal();
     let rows = if visible {
         let bars = Bars::new(tasks.len());
@@ -142,7 +148,7 @@ fn close(rows: &[Row], out: &std::path::Path) -> i32 {
         .into_iter()
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
-    println!(
+    crate::cli::outln!(
         "{} scenarios: {}{}; results in {}",
         rows.len(),
         counts.join(", "),
@@ -156,7 +162,7 @@ fn close(rows: &[Row], out: &std::path::Path) -> i32 {
     if failed.is_empty() {
         return 0;
     }
-    eprintln!(
+    crate::cli::errln!(
         "{} of {} scenarios did not end optimal:",
         failed.len(),
         rows.len()
@@ -167,7 +173,7 @@ fn close(rows: &[Row], out: &std::path::Path) -> i32 {
         } else {
             format!(": {}", r.error)
         };
-        eprintln!("  {} {}{why}", r.name, r.status);
+        crate::cli::errln!("  {} {}{why}", r.name, r.status);
     }
     1
 }

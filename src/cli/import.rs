@@ -175,11 +175,11 @@ fn delimiter(s: &str) -> anyhow::Result<u8> {
 }
 
 fn finish(output: Output, common: &Common) -> anyhow::Result<i32> {
-    eprint!("{}", output.report);
+    crate::cli::err!("{}", output.report);
     output
         .write(&common.out)
         .with_context(|| format!("writing {}", common.out.display()))?;
-    eprintln!(
+    crate::cli::errln!(
         "wrote {} features to {}",
         output.features.len(),
         common.out.display()

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use gigasite::map::{render_map, MapOptions};
 use gigasite::progress::Progress;
-use gigasite::report::{site_reports, summary_json, write_atomic};
+use gigasite::report::{bytes_hash, prepare_output_file, site_reports, summary_json, write_atomic};
 use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions};
 use gigasite::RunResult;
@@ -38,6 +38,21 @@ pub fn map_command(
         .with_context(|| format!("reading {}", summary_path.display()))?;
     let summary: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON", summary_path.display()))?;
+    // Failed runs, and runs stopped before any plan, record the reason in `error`.
+    if let Some(why) = summary.get("error").and_then(Value::as_str) {
+        bail!(
+            "{} records a run without a result (status {}): {why}",
+            summary_path.display(),
+            summary
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown"),
+        );
+    }
+    check_sites_belong(outdir, &summary)?;
+    // Checked before the re-run, once OUTDIR is known to hold a result.
+    let path = out.unwrap_or_else(|| outdir.join("map.svg"));
+    prepare_output_file(&path)?;
     let scenario = scenario_from_summary(&summary, &summary_path)?;
     let backend = summary
         .get("solver")
@@ -64,9 +79,34 @@ pub fn map_command(
             now.join(", ")
         );
     }
-    let path = out.unwrap_or_else(|| outdir.join("map.svg"));
     write_map(&path, &result, show_ineligible)?;
     Ok(path)
+}
+
+/// Fails when `sites.geojson` is not the file `summary.json` records (by hash): the
+/// folder holds pieces of two runs, or a run was killed while writing.
+fn check_sites_belong(outdir: &Path, summary: &Value) -> anyhow::Result<()> {
+    let Some(recorded) = summary.get("sites_geojson") else {
+        // Written before summaries recorded the sites file.
+        return Ok(());
+    };
+    let path = outdir.join("sites.geojson");
+    let expected = recorded.get("hash").and_then(Value::as_str);
+    let actual = match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes_hash(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    if expected != actual.as_deref() {
+        bail!(
+            "{} does not belong to the run {} records (expected {}, found {}): re-run `gigasite solve`",
+            path.display(),
+            outdir.join("summary.json").display(),
+            expected.unwrap_or("no sites file"),
+            actual.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(())
 }
 
 /// The scenario as the summary recorded it (defaults filled in, layer paths resolved).

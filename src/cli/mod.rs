@@ -1,17 +1,124 @@
 //! The binary's pieces: progress display and text output. Only the binary prints.
+//!
+//! Everything printed goes through [`outln!`]/[`out!`] (stdout) and [`errln!`]
+//! (stderr), never `println!`: a closed pipe (`gigasite check … | head -1`) must end
+//! the printing quietly instead of panicking.
 
 pub mod batch;
 pub mod import;
 pub mod map;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use gigasite::deadline::Deadline;
 use gigasite::progress::{Progress, Stage};
 use gigasite::report::SiteReport;
+
+/// Set once stdout is closed (broken pipe) or failed: later output is dropped.
+static STDOUT_DONE: AtomicBool = AtomicBool::new(false);
+/// The first stdout error other than a broken pipe, reported when the command ends.
+static STDOUT_ERROR: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+fn stdout_failed(e: std::io::Error) {
+    STDOUT_DONE.store(true, Ordering::SeqCst);
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        let mut slot = STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(e);
+    }
+}
+
+/// Writes to stdout. A broken pipe (the reader went away) stops all later output
+/// quietly; any other error is kept for [`finish_stdout`].
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if STDOUT_DONE.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        stdout_failed(e);
+    }
+}
+
+/// Writes to stderr, ignoring failures: there is nowhere left to report them.
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// Flushes stdout at the end of a command. `Err` for a write error other than a
+/// broken pipe (a full disk behind `> file`): the command then fails.
+pub fn finish_stdout() -> std::io::Result<()> {
+    if !STDOUT_DONE.load(Ordering::SeqCst) {
+        if let Err(e) = std::io::stdout().lock().flush() {
+            stdout_failed(e);
+        }
+    }
+    match STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// `println!` that survives a closed stdout (see [`write_stdout`]).
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that survives a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics.
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {err, errln, outln};
+
+/// Limits of this many seconds or more (about 32 years) never fire: they mean no limit.
+pub const NO_LIMIT_FROM_S: f64 = 1e9;
+
+/// The clap value parser of `--time-limit` (solve, batch and sweep): a number of
+/// seconds >= 0; `inf` (and any limit of [`NO_LIMIT_FROM_S`] or more) means no limit.
+/// NaN, negative numbers and text are usage errors.
+pub fn parse_time_limit(s: &str) -> Result<f64, String> {
+    let bad = || format!("expected a number of seconds >= 0 (or inf for no limit), found {s:?}");
+    let t: f64 = s.trim().parse().map_err(|_| bad())?;
+    if t.is_nan() || t < 0.0 {
+        return Err(bad());
+    }
+    Ok(t)
+}
+
+/// The limit handed to the library: `None` (no limit) for `inf` and for limits too
+/// large to ever fire, which the library cannot turn into a deadline.
+pub fn effective_time_limit(limit: Option<f64>) -> Option<f64> {
+    limit.filter(|&t| t < NO_LIMIT_FROM_S && Deadline::after_secs(t) != Deadline::never())
+}
 
 /// Shows each stage as a spinner on stderr; hidden when stderr is not a terminal.
 pub struct Spinner {
@@ -45,7 +152,7 @@ impl Progress for Spinner {
     fn finish(&self, stage: Stage, seconds: f64) {
         if let Some(bar) = self.bar.lock().expect("not poisoned").take() {
             bar.finish_and_clear();
-            eprintln!("{} ({seconds:.2} s)", stage.name());
+            errln!("{} ({seconds:.2} s)", stage.name());
         }
     }
 
@@ -89,18 +196,18 @@ pub fn counts_text(r: &gigasite::RunResult) -> String {
 pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
     let o = &r.outcome;
     let meur = |v: f64| format!("{:.1}", v / 1e6);
-    print!("status {}", o.status.as_str());
+    out!("status {}", o.status.as_str());
     if let Some(obj) = o.objective_eur {
-        print!("  objective {} M EUR", meur(obj));
+        out!("  objective {} M EUR", meur(obj));
     }
     if let Some(g) = o.gap {
-        print!("  gap {g:.2e}");
+        out!("  gap {g:.2e}");
     }
-    println!("  solver {}", o.solver);
+    outln!("  solver {}", o.solver);
     if sites.is_empty() {
         return;
     }
-    println!(
+    outln!(
         "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6} {:>8}",
         "rank",
         "id",
@@ -115,7 +222,7 @@ pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
         "RTT ms"
     );
     for s in sites {
-        println!(
+        outln!(
             "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6.0} {:>8}",
             s.rank,
             s.id,

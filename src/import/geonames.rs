@@ -124,7 +124,10 @@ pub fn convert(opts: &GeonamesOptions) -> Result<Output> {
         }
         features.push(feature(point(lon, lat), p));
     }
-    report.add_read("places", n);
+    // Every record read, the malformed ones skipped included (`n` counts only those
+    // that had the right number of fields).
+    debug_assert!(n <= tsv.records);
+    report.add_read("places", tsv.records);
     report.add_written("demand points", features.len());
     Ok(Output {
         layer: "demand",

@@ -70,12 +70,12 @@ impl fmt::Display for Place {
 /// What can go wrong in a conversion. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// A file could not be read.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read. The message includes the OS error's text, so it is
+    /// not also given as `source()` (a chain printed with `{:#}` would repeat it).
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// One record is malformed (and `skip_malformed` is off).
     #[error("{}, {place}: {message} (--skip-malformed drops such records and lists them)", path.display())]
@@ -104,7 +104,7 @@ impl ImportError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         ImportError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }
     }
 
@@ -412,11 +412,50 @@ pub(crate) struct CsvFile {
     reader: csv::Reader<File>,
     pub headers: Vec<String>,
     record: csv::StringRecord,
+    /// Records read so far, the malformed ones skipped included.
+    pub records: usize,
+}
+
+/// Refuses a compressed archive given where text is expected, naming what it is,
+/// rather than failing later on its bytes as "not valid UTF-8".
+fn refuse_archive(path: &Path, file: &mut File) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut magic = [0u8; 4];
+    let mut n = 0;
+    while n < magic.len() {
+        match file.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ImportError::io(path, e)),
+        }
+    }
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| ImportError::io(path, e))?;
+    let kind = match &magic[..n] {
+        [b'P', b'K', 3, 4] | [b'P', b'K', 5, 6] | [b'P', b'K', 7, 8] => Some(("zip", "unzip")),
+        [0x1f, 0x8b, ..] => Some(("gzip", "gunzip")),
+        [b'B', b'Z', b'h', ..] => Some(("bzip2", "bunzip2")),
+        [0xfd, b'7', b'z', b'X'] => Some(("xz", "unxz")),
+        _ => None,
+    };
+    match kind {
+        Some((what, tool)) => Err(ImportError::file(
+            path,
+            format!(
+                "this is a {what} archive, not a text file: extract it first (e.g. `{tool} {}`) \
+                 and give the file inside",
+                path.display()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 impl CsvFile {
     pub fn open(path: &Path, dialect: Dialect) -> Result<Self> {
-        let file = File::open(path).map_err(|e| ImportError::io(path, e))?;
+        let mut file = File::open(path).map_err(|e| ImportError::io(path, e))?;
+        refuse_archive(path, &mut file)?;
         let mut builder = csv::ReaderBuilder::new();
         builder
             .delimiter(dialect.delimiter)
@@ -450,6 +489,7 @@ impl CsvFile {
             reader,
             headers,
             record: csv::StringRecord::new(),
+            records: 0,
         })
     }
 
@@ -499,6 +539,7 @@ impl CsvFile {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => return Ok(None),
                 Ok(true) => {
+                    self.records += 1;
                     let line = self.record.position().map_or(0, |p| p.line());
                     if self.record.len() != expected {
                         report.malformed(
@@ -523,6 +564,7 @@ impl CsvFile {
                     let line = e.position().map(|p| p.line());
                     match (e.kind(), line) {
                         (csv::ErrorKind::Utf8 { .. }, Some(line)) => {
+                            self.records += 1;
                             report.malformed(
                                 skip,
                                 &self.path,

@@ -281,7 +281,10 @@ pub fn convert(opts: &PointsOptions) -> Result<Output> {
         );
         features.push(feature(point(lon, lat), p));
     }
-    report.add_read("rows", n);
+    // Every record read, the malformed ones skipped included (`n` counts only those
+    // that had the right number of fields).
+    debug_assert!(n <= csv.records);
+    report.add_read("rows", csv.records);
     report.add_written("parcels", features.len());
     if c_area.is_some() {
         report.note(format!(
