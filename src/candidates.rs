@@ -231,7 +231,11 @@ impl<'a> Context<'a> {
         (zone, warning)
     }
 
-    fn candidate(&self, p: usize, parcel: &crate::layers::LandParcel) -> (Candidate, Option<String>) {
+    fn candidate(
+        &self,
+        p: usize,
+        parcel: &crate::layers::LandParcel,
+    ) -> (Candidate, Option<String>) {
         let sc = self.scenario;
         let power_mw = sc.facility.power_mw();
         let loc = parcel.location;
@@ -303,7 +307,11 @@ impl<'a> Context<'a> {
 
 /// [`derive`], checking `deadline` as it goes. Parcels are measured in parallel; the
 /// result does not depend on the number of threads.
-pub fn derive_until(scenario: &Scenario, layers: &Layers, deadline: Deadline) -> Result<Candidates> {
+pub fn derive_until(
+    scenario: &Scenario,
+    layers: &Layers,
+    deadline: Deadline,
+) -> Result<Candidates> {
     use rayon::prelude::*;
     let ctx = Context::new(scenario, layers);
     deadline.check(STAGE)?;
@@ -356,7 +364,10 @@ fn demand_reach(
     let ms_per_km = scenario.fibre.ms_per_km;
     let keep = |rtt: f64| {
         scenario.latency.eur_per_ms > 0.0
-            || scenario.latency.max_rtt_ms_to_demand.is_none_or(|l| rtt <= l)
+            || scenario
+                .latency
+                .max_rtt_ms_to_demand
+                .is_none_or(|l| rtt <= l)
     };
     layers
         .demand
@@ -368,7 +379,9 @@ fn demand_reach(
                 if let Some(se) = network.entry(d.location) {
                     let dist = network.distances_from(&se);
                     for (pos, &i) in eligible.iter().enumerate() {
-                        let Some(e) = all[i].fibre.as_ref() else { continue };
+                        let Some(e) = all[i].fibre.as_ref() else {
+                            continue;
+                        };
                         let km = e.access_km + network.network_km(&se, &dist, e) + se.access_km;
                         let rtt = 2.0 * km * ms_per_km;
                         if km.is_finite() && keep(rtt) {

@@ -248,7 +248,11 @@ impl Network {
                 if better(d, *rank, &km, &source, n) {
                     km[n] = d;
                     source[n] = *rank;
-                    heap.push(Labelled { km: d, rank: *rank, node: n });
+                    heap.push(Labelled {
+                        km: d,
+                        rank: *rank,
+                        node: n,
+                    });
                 }
             }
         }
@@ -261,7 +265,11 @@ impl Network {
                 if better(nd, rank, &km, &source, next) {
                     km[next] = nd;
                     source[next] = rank;
-                    heap.push(Labelled { km: nd, rank, node: next });
+                    heap.push(Labelled {
+                        km: nd,
+                        rank,
+                        node: next,
+                    });
                 }
             }
         }
@@ -283,8 +291,14 @@ impl NearestSource {
                 best = Some((d, r));
             }
         };
-        offer(self.km[s.node_a] + e.to_a_km + e.access_km, self.source[s.node_a]);
-        offer(self.km[s.node_b] + e.to_b_km + e.access_km, self.source[s.node_b]);
+        offer(
+            self.km[s.node_a] + e.to_a_km + e.access_km,
+            self.source[s.node_a],
+        );
+        offer(
+            self.km[s.node_b] + e.to_b_km + e.access_km,
+            self.source[s.node_b],
+        );
         if let Some(list) = self.on_segment.get(&e.segment) {
             for &(r, access, to_a) in list {
                 offer(access + (to_a - e.to_a_km).abs() + e.access_km, r);
@@ -399,22 +413,37 @@ mod tests {
                 .map(|_| {
                     let a = c(rng.range(0.0, 4.0), rng.range(44.0, 48.0));
                     (0..4)
-                        .map(|k| c(a.x + k as f64 * rng.range(0.0, 0.3), a.y + rng.range(-0.2, 0.2)))
+                        .map(|k| {
+                            c(
+                                a.x + k as f64 * rng.range(0.0, 0.3),
+                                a.y + rng.range(-0.2, 0.2),
+                            )
+                        })
                         .collect()
                 })
                 .collect();
             let net = Network::build(&layer(parts), 15.0);
             let sources: Vec<(Entry, u32)> = (0..6)
-                .map(|r| (net.entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0))).unwrap(), r))
+                .map(|r| {
+                    (
+                        net.entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0)))
+                            .unwrap(),
+                        r,
+                    )
+                })
                 .collect();
             let near = net.nearest_sources(&sources);
             let dists: Vec<Vec<f64>> = sources.iter().map(|(e, _)| net.distances_from(e)).collect();
             for _ in 0..30 {
-                let e = net.entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0))).unwrap();
+                let e = net
+                    .entry(c(rng.range(0.0, 4.0), rng.range(44.0, 48.0)))
+                    .unwrap();
                 let want = sources
                     .iter()
                     .zip(&dists)
-                    .map(|((se, r), d)| (e.access_km + net.network_km(se, d, &e) + se.access_km, *r))
+                    .map(|((se, r), d)| {
+                        (e.access_km + net.network_km(se, d, &e) + se.access_km, *r)
+                    })
                     .filter(|x| x.0.is_finite())
                     .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let got = near.nearest(&net, &e);

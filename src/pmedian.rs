@@ -58,7 +58,11 @@ pub fn parse(path: &Path, text: &str) -> Result<PMedian> {
     };
     let (n, edges, p) = (n as usize, edges as usize, p as usize);
     if n == 0 || p == 0 || p > n {
-        return Err(bad(path, n0, format!("need 1 <= p <= nodes, got p = {p}, nodes = {n}")));
+        return Err(bad(
+            path,
+            n0,
+            format!("need 1 <= p <= nodes, got p = {p}, nodes = {n}"),
+        ));
     }
     // Last occurrence of an edge wins (OR-Library's convention).
     let mut weight: HashMap<(usize, usize), f64> = HashMap::new();
@@ -196,11 +200,17 @@ mod tests {
 
     #[test]
     fn malformed_files_name_the_line() {
-        let e = parse(Path::new("f.txt"), "3 1 2\n1 x 4\n").unwrap_err().to_string();
+        let e = parse(Path::new("f.txt"), "3 1 2\n1 x 4\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("\"x\""), "{e}");
-        let e = parse(Path::new("f.txt"), "3 2 2\n1 2 4\n").unwrap_err().to_string();
+        let e = parse(Path::new("f.txt"), "3 2 2\n1 2 4\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("promises 2 edges"), "{e}");
-        let e = parse(Path::new("f.txt"), "3 1 5\n1 2 4\n").unwrap_err().to_string();
+        let e = parse(Path::new("f.txt"), "3 1 5\n1 2 4\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("p <= nodes"), "{e}");
     }
 }

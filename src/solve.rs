@@ -119,7 +119,12 @@ pub struct Outcome {
 /// Solves a problem to proven optimality within the gap, or until the time limit
 /// counted from now.
 pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome> {
-    solve_until(problem, opts, Deadline::from_limit(opts.time_limit_s), &Silent)
+    solve_until(
+        problem,
+        opts,
+        Deadline::from_limit(opts.time_limit_s),
+        &Silent,
+    )
 }
 
 /// Solves a problem until `deadline`, reporting the search on `progress`.
@@ -232,7 +237,16 @@ pub fn solve_milp(
             }
             interpret(model.with_all(constraints).solve(), all, opts, gap)
         }
-        Backend::Highs => run_highs(vars, objective, constraints, all, opts, time_left_s, warm, gap),
+        Backend::Highs => run_highs(
+            vars,
+            objective,
+            constraints,
+            all,
+            opts,
+            time_left_s,
+            warm,
+            gap,
+        ),
     }
 }
 
@@ -338,7 +352,10 @@ mod tests {
         }
         let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> =
             Err(ResolutionError::Unbounded);
-        assert!(matches!(interpret(r, &[], &opts(), 0.0), Err(Error::Solver { .. })));
+        assert!(matches!(
+            interpret(r, &[], &opts(), 0.0),
+            Err(Error::Solver { .. })
+        ));
     }
 
     #[test]
@@ -346,6 +363,9 @@ mod tests {
         let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> = Err(
             ResolutionError::Other("Time limit reached before finding a feasible solution"),
         );
-        assert!(matches!(interpret(r, &[], &opts(), 0.0), Ok(Solved::NoSolution)));
+        assert!(matches!(
+            interpret(r, &[], &opts(), 0.0),
+            Ok(Solved::NoSolution)
+        ));
     }
 }

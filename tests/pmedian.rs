@@ -9,7 +9,11 @@ use gigasite::solve::{solve, Backend, SolveOptions, Status};
 fn pmed1_to_pmed10_reach_their_published_optima() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/orlib/pmed");
     if !dir.is_dir() {
-        assert!(std::env::var_os("CI").is_none(), "{} is missing on CI", dir.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing on CI",
+            dir.display()
+        );
         eprintln!("skipped: {} is missing", dir.display());
         return;
     }
@@ -35,9 +39,16 @@ fn pmed1_to_pmed10_reach_their_published_optima() {
         let o = solve(&problem, &opts).unwrap();
         assert_eq!(o.status, Status::Optimal, "{name}");
         let got = o.objective_eur.unwrap();
-        assert!((got - opt(&name)).abs() < 1e-6, "{name}: {got} vs {}", opt(&name));
+        assert!(
+            (got - opt(&name)).abs() < 1e-6,
+            "{name}: {got} vs {}",
+            opt(&name)
+        );
         let bound = o.best_bound_eur.unwrap();
-        assert!(bound <= got + 1e-6 && got - bound < 1e-6, "{name}: bound {bound}");
+        assert!(
+            bound <= got + 1e-6 && got - bound < 1e-6,
+            "{name}: bound {bound}"
+        );
         let plan = o.plan.unwrap();
         assert_eq!(plan.open.len(), pm.p, "{name}");
         assert_eq!(problem.violation(&plan), None, "{name}");

@@ -156,6 +156,16 @@ impl Progress for Spinner {
         }
     }
 
+    /// The search's step, best plan, bound and gap on the spinner's line.
+    fn search(&self, step: &str, incumbent: Option<f64>, bound: Option<f64>) {
+        if !self.visible {
+            return;
+        }
+        if let Some(bar) = self.bar.lock().expect("not poisoned").as_ref() {
+            bar.set_message(search_line(step, incumbent, bound));
+        }
+    }
+
     /// Large files get a bar of bytes read instead of the spinner.
     fn read_bytes(&self, layer: &str, done: u64, total: u64) {
         const LARGE: u64 = 8 << 20;
@@ -179,6 +189,26 @@ impl Progress for Spinner {
         }
         bar.set_position(done.min(total));
     }
+}
+
+/// "solving: master, best 1234.5 M EUR, bound 1230.0 M EUR, gap 0.36 %".
+pub fn search_line(step: &str, incumbent: Option<f64>, bound: Option<f64>) -> String {
+    let mut s = format!("solving: {step}");
+    if let Some(u) = incumbent {
+        s.push_str(&format!(", best {:.1} M EUR", u / 1e6));
+    }
+    if let Some(b) = bound {
+        s.push_str(&format!(", bound {:.1} M EUR", b / 1e6));
+    }
+    if let (Some(u), Some(b)) = (incumbent, bound) {
+        if u.abs() > 0.0 {
+            s.push_str(&format!(
+                ", gap {:.3} %",
+                ((u - b) / u.abs()).max(0.0) * 100.0
+            ));
+        }
+    }
+    s
 }
 
 pub fn counts_text(r: &gigasite::RunResult) -> String {

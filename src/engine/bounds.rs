@@ -244,7 +244,11 @@ pub fn site_bounds(eng: &Engine, lag: &Lagrangian) -> Vec<f64> {
             sum += rho[t];
             taken += 1;
         }
-        Some(if taken + 1 >= need { sum } else { f64::INFINITY })
+        Some(if taken + 1 >= need {
+            sum
+        } else {
+            f64::INFINITY
+        })
     };
     eng.usable
         .iter()

@@ -92,7 +92,12 @@ impl Separation {
 
     /// A maximal clique through the conflicting pair (a, b): common neighbours added
     /// in the order given by `priority` (lower first), ties by position.
-    pub fn clique_through(&self, a: usize, b: usize, priority: impl Fn(usize) -> f64) -> Vec<usize> {
+    pub fn clique_through(
+        &self,
+        a: usize,
+        b: usize,
+        priority: impl Fn(usize) -> f64,
+    ) -> Vec<usize> {
         let mut common: Vec<usize> = self
             .neighbours(a)
             .into_iter()

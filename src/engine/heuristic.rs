@@ -101,7 +101,10 @@ pub fn greedy(eng: &Engine) -> Option<Incumbent> {
         let seed: Vec<usize> = seed.into_iter().collect();
         if let Some(open) = complete(eng, &order, &seed) {
             if let Some(cost) = eng.evaluate(&open) {
-                if best.as_ref().is_none_or(|b| cost < b.cost - eng.tol(b.cost)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| cost < b.cost - eng.tol(b.cost))
+                {
                     best = Some(Incumbent {
                         plan: eng.standalone_plan(&open),
                         open,

@@ -25,7 +25,7 @@ use super::{Engine, Incumbent};
 use crate::error::Result;
 use crate::model::{fill_lines, MilpStats, OpenSite, Plan};
 use crate::progress::Progress;
-use crate::solve::{solve_milp, Solved, SolveOptions};
+use crate::solve::{solve_milp, SolveOptions, Solved};
 
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,7 +281,10 @@ impl<'a> Master<'a> {
                     .map(|o| eng.p.sites[o.site].fixed_eur + eng.p.grid_eur(o))
                     .sum();
                 let cost = fixed + costs.iter().sum::<f64>();
-                if best.as_ref().is_none_or(|b| cost < b.cost - eng.tol(b.cost)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| cost < b.cost - eng.tol(b.cost))
+                {
                     *best = Some(Incumbent { open, cost, plan });
                 }
             }
@@ -306,7 +309,12 @@ impl<'a> Master<'a> {
         }
     }
 
-    fn plan_of(&self, open_local: &[usize], built: &Built, value: &dyn Fn(Variable) -> f64) -> Plan {
+    fn plan_of(
+        &self,
+        open_local: &[usize],
+        built: &Built,
+        value: &dyn Fn(Variable) -> f64,
+    ) -> Plan {
         let p = self.eng.p;
         let mut open: Vec<OpenSite> = open_local
             .iter()
@@ -539,7 +547,9 @@ impl<'a> Master<'a> {
             let o = open.get(&s);
             out.push((x[a], f64::from(u8::from(o.is_some()))));
             for &(k, z, pv) in &lines[a] {
-                let mw = o.and_then(|o| o.lines.iter().find(|l| l.0 == k)).map(|l| l.1);
+                let mw = o
+                    .and_then(|o| o.lines.iter().find(|l| l.0 == k))
+                    .map(|l| l.1);
                 out.push((z, f64::from(u8::from(mw.is_some()))));
                 out.push((pv, mw.unwrap_or(0.0)));
             }

@@ -288,7 +288,10 @@ pub fn solve(
     if best.is_some() && elim.0.len() > RESTRICT_ABOVE && !eng.deadline.passed() {
         progress.search("restricted program", best.as_ref().map(|b| b.cost), None);
         if let Some(r) = heuristic::restricted(&eng, opts, &lag.rho)? {
-            if best.as_ref().is_none_or(|b| r.cost < b.cost - eng.tol(b.cost)) {
+            if best
+                .as_ref()
+                .is_none_or(|b| r.cost < b.cost - eng.tol(b.cost))
+            {
                 red.restricted_sites = r.open.len();
                 best = Some(heuristic::improve(&eng, r, &lag.rho));
                 elim = bounds::eliminate(&eng, &lag, best.as_ref().expect("set").cost);
