@@ -57,6 +57,20 @@ pub fn unit_km(a: Unit, b: Unit) -> f64 {
     angle(a, b) * EARTH_RADIUS_KM
 }
 
+/// Whether two unit vectors are strictly closer than `km`, given `chord_2` =
+/// [`chord_2_for_km`]`(km)`: the squared chord decides, except within rounding of the
+/// threshold, where the exact distance does (so the answer always equals
+/// `unit_km(a, b) < km`).
+pub fn closer_than(a: Unit, b: Unit, km: f64, chord_2: f64) -> bool {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let c2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    if (c2 - chord_2).abs() > 1e-9 * chord_2 + 1e-15 {
+        c2 < chord_2
+    } else {
+        unit_km(a, b) < km
+    }
+}
+
 /// Haversine great-circle distance between two longitude/latitude points, km.
 pub fn haversine_km(a: Coord, b: Coord) -> f64 {
     let (lat1, lat2) = (a.y.to_radians(), b.y.to_radians());
@@ -170,5 +184,24 @@ mod tests {
         let p = c(-3.7, 40.4);
         let q = from_unit(to_unit(p));
         assert!((p.x - q.x).abs() < 1e-9 && (p.y - q.y).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod closer_than_tests {
+    use super::*;
+
+    #[test]
+    fn closer_than_equals_the_exact_distance_test() {
+        let mut rng = crate::generate::SplitMix64::new(31);
+        for _ in 0..20_000 {
+            let a = to_unit(Coord { x: rng.range(-10.0, 30.0), y: rng.range(36.0, 70.0) });
+            let b = to_unit(Coord { x: rng.range(-10.0, 30.0), y: rng.range(36.0, 70.0) });
+            let d = unit_km(a, b);
+            // Thresholds around the distance itself exercise the exact fallback.
+            for km in [d, d * (1.0 + 1e-12), d * (1.0 - 1e-12), rng.range(1.0, 3000.0)] {
+                assert_eq!(closer_than(a, b, km, chord_2_for_km(km)), d < km, "{d} {km}");
+            }
+        }
     }
 }

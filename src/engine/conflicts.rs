@@ -13,12 +13,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::geodesy::{chord_2_for_km, unit_km, Unit};
+use crate::geodesy::{chord_2_for_km, closer_than, Unit};
 use crate::index::PointIndex;
 
 /// Separation among a subset of sites (positions in the problem's site list).
 pub struct Separation {
     pub km: f64,
+    chord_2: f64,
     sites: Vec<usize>,
     units: Vec<Unit>,
     index: PointIndex,
@@ -29,6 +30,7 @@ impl Separation {
         let units: Vec<Unit> = sites.iter().map(|&s| unit_of(s)).collect();
         Separation {
             km,
+            chord_2: chord_2_for_km(km),
             sites: sites.to_vec(),
             index: PointIndex::new(&units),
             units,
@@ -37,7 +39,7 @@ impl Separation {
 
     /// Whether local positions a and b conflict.
     pub fn conflict(&self, a: usize, b: usize) -> bool {
-        a != b && unit_km(self.units[a], self.units[b]) < self.km
+        a != b && closer_than(self.units[a], self.units[b], self.km, self.chord_2)
     }
 
     /// Local positions of the sites conflicting with local position a, ascending.
@@ -137,7 +139,7 @@ impl Separation {
 mod tests {
     use super::*;
     use crate::generate::SplitMix64;
-    use crate::geodesy::to_unit;
+    use crate::geodesy::{to_unit, unit_km};
     use geo::Coord;
 
     #[test]

@@ -32,7 +32,6 @@ use std::time::Instant;
 
 use crate::deadline::Deadline;
 use crate::error::Result;
-use crate::geodesy::unit_km;
 use crate::model::{fill_lines, MilpStats, OpenSite, Plan, Problem};
 use crate::progress::Progress;
 use crate::solve::{explain_infeasible, Outcome, Reductions, SolveOptions, Status};
@@ -61,6 +60,8 @@ pub struct Engine<'a> {
     pub covers: Vec<Vec<u32>>,
     pub deadline: Deadline,
     pub mip_gap: f64,
+    /// Squared chord of the separation distance (see [`crate::geodesy::closer_than`]).
+    sep_chord_2: f64,
 }
 
 impl<'a> Engine<'a> {
@@ -114,13 +115,22 @@ impl<'a> Engine<'a> {
             covers,
             deadline,
             mip_gap,
+            sep_chord_2: p.separation_km.map_or(0.0, crate::geodesy::chord_2_for_km),
         }
     }
 
     /// Whether sites a and b are too close to open together.
     pub fn conflict(&self, a: usize, b: usize) -> bool {
         match self.p.separation_km {
-            Some(d) => a != b && unit_km(self.p.sites[a].unit, self.p.sites[b].unit) < d,
+            Some(d) => {
+                a != b
+                    && crate::geodesy::closer_than(
+                        self.p.sites[a].unit,
+                        self.p.sites[b].unit,
+                        d,
+                        self.sep_chord_2,
+                    )
+            }
             None => false,
         }
     }
