@@ -31,11 +31,13 @@ pub mod import;
 pub mod index;
 pub mod layers;
 pub mod map;
+pub mod merge;
 pub mod model;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod solve;
 pub mod sweep;
 
