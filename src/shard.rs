@@ -108,10 +108,8 @@ impl Shard {
                 }),
             }
         };
-        let (index, index_var) = match (
-            read("SLURM_ARRAY_TASK_ID")?,
-            read("JOB_COMPLETION_INDEX")?,
-        ) {
+        let (index, index_var) = match (read("SLURM_ARRAY_TASK_ID")?, read("JOB_COMPLETION_INDEX")?)
+        {
             (Some(i), _) => (i, "SLURM_ARRAY_TASK_ID"),
             (None, Some(i)) => (i, "JOB_COMPLETION_INDEX"),
             (None, None) => {
@@ -138,7 +136,8 @@ impl Shard {
             },
             None => return Ok(None),
         };
-        let shard = Shard::new(index, count).map_err(|e| format!("{index_var} and {count_from}: {e}"))?;
+        let shard =
+            Shard::new(index, count).map_err(|e| format!("{index_var} and {count_from}: {e}"))?;
         Ok(Some((shard, format!("{index_var} and {count_from}"))))
     }
 
@@ -179,7 +178,11 @@ pub fn keys(tasks: &[Task]) -> Vec<u64> {
         .map(|t| {
             let s = match &t.scenario {
                 Ok(s) => s,
-                Err(e) => return fnv64(format!("gigasite-shard-key 1\nerror\n{}\n{e}", t.name).as_bytes()),
+                Err(e) => {
+                    return fnv64(
+                        format!("gigasite-shard-key 1\nerror\n{}\n{e}", t.name).as_bytes(),
+                    )
+                }
             };
             let mut layers = serde_json::Map::new();
             for (name, path) in s.layers.named() {
@@ -292,8 +295,7 @@ impl Manifest {
                 ),
             });
         }
-        if Shard::new(m.shard, m.shards).is_err()
-            || m.scenarios.iter().any(|e| e.shard >= m.shards)
+        if Shard::new(m.shard, m.shards).is_err() || m.scenarios.iter().any(|e| e.shard >= m.shards)
         {
             return Err(Error::Data {
                 message: format!("{}: shard numbers out of range", path.display()),
@@ -475,13 +477,19 @@ mod tests {
 
     #[test]
     fn the_environment_names_the_shard() {
-        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
         assert_eq!(
             Shard::from_env(None, &slurm).unwrap().unwrap().0,
             Shard { index: 2, count: 4 }
         );
         // --shards overrides the count (a re-run of one task of a bigger array).
-        let one = env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "1")]);
+        let one = env(&[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ]);
         assert_eq!(
             Shard::from_env(Some(4), &one).unwrap().unwrap().0,
             Shard { index: 2, count: 4 }

@@ -288,7 +288,9 @@ pub fn write_pareto(out: &Path, rows: &[Row], keys: &[String]) -> Result<()> {
             .iter()
             .zip(dominated(rows, keys))
             .map(|(r, d)| crate::plot::ParetoPoint {
-                x: r.param(key).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
+                x: r.param(key)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(f64::NAN),
                 objective_eur: r.objective_eur.filter(|_| r.ok()),
                 dominated: d,
                 label: r.name.clone(),

@@ -51,11 +51,22 @@ fn batch_scenarios(dir: &Path) -> Vec<PathBuf> {
     let data = tiny(dir);
     let base = std::fs::read_to_string(data.join("scenario.toml")).unwrap();
     let mut paths = Vec::new();
-    for (count, sep) in [(1, 50), (2, 0), (2, 50), (2, 100), (2, 120), (2, 500), (3, 0)] {
+    for (count, sep) in [
+        (1, 50),
+        (2, 0),
+        (2, 50),
+        (2, 100),
+        (2, 120),
+        (2, 500),
+        (3, 0),
+    ] {
         let p = data.join(format!("k{count}-sep{sep}.toml"));
         let s = base
             .replace("count = 2", &format!("count = {count}"))
-            .replace("min_separation_km = 50", &format!("min_separation_km = {sep}"));
+            .replace(
+                "min_separation_km = 50",
+                &format!("min_separation_km = {sep}"),
+            );
         std::fs::write(&p, s).unwrap();
         paths.push(p);
     }
@@ -165,7 +176,11 @@ fn a_sharded_batch_merges_to_the_bytes_of_one_machine() {
                 assert!(seen.insert(name.clone()), "{name} is in two shards");
             }
         }
-        assert_eq!(seen.len(), 10, "every scenario in exactly one of {n} shards");
+        assert_eq!(
+            seen.len(),
+            10,
+            "every scenario in exactly one of {n} shards"
+        );
         let merged = root.join("merged");
         let m = merge(&dirs, &merged);
         assert_eq!(m.status.code(), Some(1), "{}", text(&m.stderr));
@@ -255,14 +270,20 @@ fn a_missing_shard_is_reported_and_re_running_it_completes_the_merge() {
             .args(["--set", SWEEP, "--shard", "1/3", "--plan"]))
         .stdout,
     );
-    let of_shard_1: Vec<&str> = plan.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    let of_shard_1: Vec<&str> = plan
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     assert!(!of_shard_1.is_empty());
     assert!(
         stderr.contains(&format!("{} of 51 scenarios are missing", of_shard_1.len())),
         "{stderr}"
     );
     for name in &of_shard_1 {
-        assert!(stderr.contains(&format!("  {name} (shard 1)")), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("  {name} (shard 1)")),
+            "{name}: {stderr}"
+        );
     }
     let partial = text(&read(&merged.join("summary.csv")));
     assert_eq!(partial.lines().count(), 52 - of_shard_1.len());
@@ -285,7 +306,8 @@ fn a_missing_shard_is_reported_and_re_running_it_completes_the_merge() {
     let stdout = text(&resumed.stdout);
     let n = of_shard_1.len();
     assert!(
-        stdout.contains(&format!("shard 1/3: {n} of 51 scenarios")) && stdout.contains(&format!("({n} resumed)")),
+        stdout.contains(&format!("shard 1/3: {n} of 51 scenarios"))
+            && stdout.contains(&format!("({n} resumed)")),
         "{stdout}"
     );
 }
@@ -305,7 +327,8 @@ fn the_environment_names_the_shard_like_the_flag() {
         .env("SLURM_ARRAY_TASK_ID", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "3"));
     assert!(
-        text(&out.stderr).contains("shard 1/3 (from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT)"),
+        text(&out.stderr)
+            .contains("shard 1/3 (from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT)"),
         "{}",
         text(&out.stderr)
     );
@@ -332,11 +355,27 @@ fn bad_shard_flags_are_usage_errors() {
         (vec!["--shard", "0/0"], None, "at least 1"),
         (vec!["--shard", "x"], None, "expected I/N"),
         (vec!["--shard=-1/3"], None, "whole number"),
-        (vec!["--shard", "0/2", "--shards", "2"], None, "cannot be used with"),
-        (vec!["--shards", "0"], Some(("JOB_COMPLETION_INDEX", "0")), "is not in 1.."),
+        (
+            vec!["--shard", "0/2", "--shards", "2"],
+            None,
+            "cannot be used with",
+        ),
+        (
+            vec!["--shards", "0"],
+            Some(("JOB_COMPLETION_INDEX", "0")),
+            "is not in 1..",
+        ),
         (vec!["--shards", "3"], None, "neither is set"),
-        (vec![], Some(("SLURM_ARRAY_TASK_ID", "1")), "SLURM_ARRAY_TASK_COUNT is not"),
-        (vec!["--shards", "2"], Some(("JOB_COMPLETION_INDEX", "2")), "numbered 0 to 1"),
+        (
+            vec![],
+            Some(("SLURM_ARRAY_TASK_ID", "1")),
+            "SLURM_ARRAY_TASK_COUNT is not",
+        ),
+        (
+            vec!["--shards", "2"],
+            Some(("JOB_COMPLETION_INDEX", "2")),
+            "numbered 0 to 1",
+        ),
     ] {
         let mut c = gigasite();
         c.arg("sweep")
@@ -361,7 +400,10 @@ fn two_shards_never_share_a_folder_and_merge_refuses_mixed_runs() {
     let t = TempDir::new("shard-mixed");
     let data = tiny(&t.0);
     let a = t.0.join("a");
-    assert!(sweep(&data, SWEEP, &a, &["--shard", "0/2"]).status.code().is_some());
+    assert!(sweep(&data, SWEEP, &a, &["--shard", "0/2"])
+        .status
+        .code()
+        .is_some());
     let o = sweep(&data, SWEEP, &a, &["--shard", "1/2"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -369,9 +411,22 @@ fn two_shards_never_share_a_folder_and_merge_refuses_mixed_runs() {
         "{}",
         text(&o.stderr)
     );
+    // Nor does an unsharded run write over a shard's folder.
+    let o = sweep(&data, SWEEP, &a, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("holds a shard"),
+        "{}",
+        text(&o.stderr)
+    );
     // Shard 1 of another sweep (other points) does not merge with shard 0 of this one.
     let b = t.0.join("b");
-    sweep(&data, "sites.min_separation_km=0:100:4", &b, &["--shard", "1/2"]);
+    sweep(
+        &data,
+        "sites.min_separation_km=0:100:4",
+        &b,
+        &["--shard", "1/2"],
+    );
     let merged = t.0.join("merged");
     let m = merge(&[a.clone(), b.clone()], &merged);
     assert_eq!(m.status.code(), Some(1));
@@ -393,7 +448,11 @@ fn two_shards_never_share_a_folder_and_merge_refuses_mixed_runs() {
     ] {
         let m = merge(&dirs, out);
         assert_eq!(m.status.code(), Some(1), "{says}");
-        assert!(text(&m.stderr).contains(says), "{says}: {}", text(&m.stderr));
+        assert!(
+            text(&m.stderr).contains(says),
+            "{says}: {}",
+            text(&m.stderr)
+        );
         assert!(!merged.exists(), "nothing written");
     }
 }

@@ -157,7 +157,17 @@ fn execute(command: &str, tasks: &[Task], flags: &RunFlags) -> anyhow::Result<Op
         print!("{}", plan_text(tasks, shard.as_ref().map(|s| s.0)));
         return Ok(None);
     }
-    let out = flags.out.clone().expect("clap requires --out without --plan");
+    let out = flags
+        .out
+        .clone()
+        .expect("clap requires --out without --plan");
+    if shard.is_none() && out.join(gigasite::shard::SHARD_FILE).exists() {
+        anyhow::bail!(
+            "{} holds a shard ({}): run it again with its --shard I/N, or give another --out",
+            out.display(),
+            gigasite::shard::SHARD_FILE
+        );
+    }
     let opts = options(flags, &out)?;
     let visible = !flags.quiet && std::io::stderr().is_terminal();
     if let Some((s, from)) = &shard {
@@ -284,7 +294,11 @@ pub fn merge(dirs: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<i32> {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        if r.pareto { ", with the Pareto front" } else { "" },
+        if r.pareto {
+            ", with the Pareto front"
+        } else {
+            ""
+        },
         out.display()
     );
     let mut code = 0;
