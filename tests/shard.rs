@@ -493,3 +493,60 @@ fn the_plan_lists_every_point_and_adding_points_moves_none() {
     sorted.sort();
     assert_eq!(union, sorted, "the shards split the plan");
 }
+
+#[test]
+fn a_shard_killed_midway_is_reported_and_resumed() {
+    let t = TempDir::new("shard-killed");
+    let data = tiny(&t.0);
+    let single = t.0.join("single");
+    sweep(&data, SWEEP, &single, &["--jobs", "1"]);
+    let dirs = shard_dirs(&t.0.join("out"), 2);
+    for (i, d) in dirs.iter().enumerate() {
+        sweep(&data, SWEEP, d, &["--shard", &format!("{i}/2")]);
+    }
+    // What a kill after the first finished scenario leaves: shard.json not finished,
+    // rows.json and summary.csv with that row only, the other scenario folders absent.
+    let d = &dirs[1];
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&read(&d.join("shard.json"))).unwrap();
+    manifest["finished"] = serde_json::Value::Bool(false);
+    std::fs::write(d.join("shard.json"), manifest.to_string()).unwrap();
+    let mut rows: serde_json::Value = serde_json::from_slice(&read(&d.join("rows.json"))).unwrap();
+    let all = rows["rows"].as_array().unwrap().clone();
+    assert!(all.len() >= 2, "shard 1/2 has {} scenarios", all.len());
+    rows["rows"] = serde_json::Value::Array(all[..1].to_vec());
+    std::fs::write(d.join("rows.json"), rows.to_string()).unwrap();
+    for r in &all[1..] {
+        let _ = std::fs::remove_dir_all(d.join(r["name"].as_str().unwrap()));
+    }
+    let merged = t.0.join("merged");
+    let m = merge(&dirs, &merged);
+    let stderr = text(&m.stderr);
+    assert_eq!(m.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("shard 1/2 did not finish"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} of 51 scenarios are missing", all.len() - 1)),
+        "{stderr}"
+    );
+    let second = all[1]["name"].as_str().unwrap();
+    assert!(
+        stderr.contains(&format!("  {second} (shard 1)")),
+        "{stderr}"
+    );
+    // Resuming the killed shard runs only what it had not finished.
+    let again = sweep(&data, SWEEP, d, &["--shard", "1/2", "--resume"]);
+    assert!(
+        text(&again.stdout).contains("(1 resumed)"),
+        "{}",
+        text(&again.stdout)
+    );
+    let m = merge(&dirs, &merged);
+    assert!(
+        !text(&m.stderr).contains("did not finish"),
+        "{}",
+        text(&m.stderr)
+    );
+    for f in ["summary.csv", "pareto.csv", "pareto.svg"] {
+        assert_same(&single.join(f), &merged.join(f));
+    }
+}
