@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 export DEBIAN_FRONTEND=noninteractive
 
+daemons=0 # set once this script starts daemons: only then are their logs this run's
 fail() {
   echo "ci/slurm.sh: FAILED: $*" >&2
+  [ "$daemons" = 1 ] || exit 1
   for f in /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /var/log/munge/munged.log; do
     if [ -f "$f" ]; then
       echo "--- last lines of $f" >&2
@@ -38,13 +40,18 @@ fi
 
 # Daemons started here are stopped on exit, by their own pid files.
 stop() {
+  local p pid
   for p in /run/slurm/slurmd.pid /run/slurm/slurmctld.pid /run/munge/munged.pid; do
-    if [ -f "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
+    [ -f "$p" ] || continue
+    pid=$(cat "$p")
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   done
 }
 trap stop EXIT
 
 # munge: a key, then the daemon as its own user.
+daemons=1
 install -d -o munge -g munge -m 0755 /run/munge
 install -d -o munge -g munge -m 0700 /var/log/munge /var/lib/munge
 if [ ! -s /etc/munge/munge.key ]; then
@@ -66,6 +73,7 @@ free_mb=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo)
 mem_mb=$((free_mb / 2))
 [ "$mem_mb" -ge 256 ] || fail "only ${free_mb} MB of memory available"
 install -d /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/slurm
+rm -f /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log
 cat >/etc/slurm/slurm.conf <<CONF
 # Written by gigasite's ci/slurm.sh: single-node Slurm for CI.
 ClusterName=gigasite-ci
@@ -121,6 +129,7 @@ sbatch --wait --array=0-3 --chdir="$work" \
   fail "the array job did not end successfully"
 }
 for i in 0 1 2 3; do
+  ls "$work"/gigasite-sweep-*_"$i".out >/dev/null 2>&1 || fail "Slurm ran no array task $i"
   [ -f "$work/out/shard-$i/shard.json" ] || fail "array task $i wrote no shard folder"
 done
 
