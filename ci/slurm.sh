@@ -30,7 +30,7 @@ if [ -z "$bin" ]; then
   cargo build --release --quiet
   bin="${CARGO_TARGET_DIR:-$repo/target}/release/gigasite"
 fi
-bin=$(realpath "$bin")
+bin=$(realpath -m "$bin")
 [ -x "$bin" ] || fail "no gigasite binary at $bin"
 
 if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
