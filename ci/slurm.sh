@@ -66,7 +66,8 @@ fi
 for _ in $(seq 1 20); do munge -n >/dev/null 2>&1 && break; sleep 0.5; done
 munge -n | unmunge >/dev/null || fail "munge does not work (munge -n | unmunge)"
 
-# slurm.conf: one node (this machine, by its short hostname), one partition.
+# slurm.conf: one node (this machine, by its short hostname, reached at 127.0.0.1 so the
+# name need not resolve), one partition.
 host=$(hostname -s)
 cpus=$(nproc)
 free_mb=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo)
@@ -77,7 +78,7 @@ rm -f /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log
 cat >/etc/slurm/slurm.conf <<CONF
 # Written by gigasite's ci/slurm.sh: single-node Slurm for CI.
 ClusterName=gigasite-ci
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmctldPort=6817
 SlurmdPort=6818
@@ -97,7 +98,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
 SchedulerType=sched/backfill
-NodeName=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 # No cgroups: slurmd must not need them (containers often lack them).
