@@ -1,7 +1,10 @@
 //! Many scenarios at once: layers and candidate attributes shared between scenarios
 //! (keyed by file path and content hash, and by the scenario keys the attributes
-//! depend on), solves in parallel up to a job count, `summary.csv` rewritten atomically
-//! as each scenario finishes, and `--resume` that skips work already done.
+//! depend on), solves in parallel up to a job count, `summary.csv` (and `timings.csv`)
+//! rewritten atomically as each scenario finishes, and `--resume` that skips work
+//! already done. `summary.csv` holds no run times, so equal inputs give equal bytes;
+//! the times go to `timings.csv`. [`crate::shard`] runs a share of a batch on one
+//! machine of many.
 //!
 //! The library reports progress through [`BatchProgress`] and never prints.
 
@@ -219,38 +222,92 @@ impl Progress for Tagged<'_> {
     }
 }
 
-/// The summary.csv being kept current: rows in task order, finished ones only.
+/// The output tables being kept current: rows in task order (positions in the full
+/// list of scenarios), finished ones only.
 struct Table {
-    path: PathBuf,
+    out: PathBuf,
     keys: Vec<String>,
     rows: Vec<Option<Row>>,
+    /// Also keep `rows.json` (a shard's rows, for `gigasite merge`).
+    rows_json: bool,
 }
 
 impl Table {
+    fn write(&self) -> Result<()> {
+        let rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i, r)));
+        if self.rows_json {
+            write_atomic(
+                &self.out.join(crate::shard::ROWS_FILE),
+                &crate::shard::rows_json(rows.clone()),
+            )?;
+        }
+        write_atomic(
+            &self.out.join("summary.csv"),
+            &summary_csv(&self.keys, rows.clone().map(|(_, r)| r)),
+        )?;
+        write_atomic(
+            &self.out.join("timings.csv"),
+            &timings_csv(rows.map(|(_, r)| r)),
+        )
+    }
+
     fn record(&mut self, index: usize, row: Row) -> Result<()> {
         self.rows[index] = Some(row);
-        write_atomic(
-            &self.path,
-            &summary_csv(&self.keys, self.rows.iter().flatten()),
-        )
+        self.write()
     }
 }
 
-/// summary.csv text: name, swept parameters, status, objective, site ids, seconds, error.
+/// summary.csv text: name, swept parameters, status, objective, site ids, error. No run
+/// times (see [`timings_csv`]): the same scenarios give the same bytes on any machine
+/// and in any split.
 pub fn summary_csv<'a>(keys: &[String], rows: impl Iterator<Item = &'a Row>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["name".to_string()];
     header.extend(keys.iter().cloned());
-    header.extend(["status", "objective_eur", "site_ids", "seconds", "error"].map(String::from));
+    header.extend(["status", "objective_eur", "site_ids", "error"].map(String::from));
     w.write_record(&header).expect("in memory");
     for r in rows {
         let mut rec = r.leading_cells(keys);
         rec.push(r.site_ids.join(" "));
-        rec.push(format!("{:.3}", r.seconds));
         rec.push(r.error.clone());
         w.write_record(&rec).expect("in memory");
     }
     w.into_inner().expect("in memory")
+}
+
+/// timings.csv text: name, seconds (wall time of the scenario in this run, or of the
+/// earlier run it was resumed from), resumed.
+pub fn timings_csv<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["name", "seconds", "resumed"])
+        .expect("in memory");
+    for r in rows {
+        w.write_record([
+            r.name.clone(),
+            format!("{:.3}", r.seconds),
+            r.resumed.to_string(),
+        ])
+        .expect("in memory");
+    }
+    w.into_inner().expect("in memory")
+}
+
+/// The swept parameter keys of a list of tasks, in order of first appearance: the
+/// parameter columns of summary.csv.
+pub fn param_keys(tasks: &[Task]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for t in tasks {
+        for (k, _) in &t.params {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    keys
 }
 
 /// Runs every task; one failing never stops the others. Returns the rows in task order.
@@ -269,20 +326,31 @@ pub fn run_batch_with(
     progress: &dyn BatchProgress,
     cache: &Cache,
 ) -> Result<Vec<Row>> {
+    let all: Vec<usize> = (0..tasks.len()).collect();
+    run_selected(tasks, &all, opts, progress, cache, false)
+}
+
+/// Runs the tasks at `selected` (positions in `tasks`, ascending), keeping summary.csv
+/// and timings.csv (and with `rows_json`, rows.json) current in `opts.out`; the tables
+/// are written once before any task starts, so an empty selection still leaves them.
+/// Returns the rows of the selected tasks, in task order.
+pub(crate) fn run_selected(
+    tasks: &[Task],
+    selected: &[usize],
+    opts: &BatchOptions,
+    progress: &dyn BatchProgress,
+    cache: &Cache,
+    rows_json: bool,
+) -> Result<Vec<Row>> {
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
-    let mut keys: Vec<String> = Vec::new();
-    for t in tasks {
-        for (k, _) in &t.params {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
-    let table = Mutex::new(Table {
-        path: opts.out.join("summary.csv"),
-        keys,
+    let table = Table {
+        out: opts.out.clone(),
+        keys: param_keys(tasks),
         rows: vec![None; tasks.len()],
-    });
+        rows_json,
+    };
+    table.write()?;
+    let table = Mutex::new(table);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
@@ -290,10 +358,10 @@ pub fn run_batch_with(
             message: format!("cannot start {} worker threads: {e}", opts.jobs),
         })?;
     let results: Vec<Result<Row>> = pool.install(|| {
-        tasks
+        selected
             .par_iter()
-            .enumerate()
-            .map(|(i, task)| {
+            .map(|&i| {
+                let task = &tasks[i];
                 progress.started(&task.name);
                 let row = run_task(task, cache, opts, progress);
                 progress.finished(&row);

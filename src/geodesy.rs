@@ -195,12 +195,27 @@ mod closer_than_tests {
     fn closer_than_equals_the_exact_distance_test() {
         let mut rng = crate::generate::SplitMix64::new(31);
         for _ in 0..20_000 {
-            let a = to_unit(Coord { x: rng.range(-10.0, 30.0), y: rng.range(36.0, 70.0) });
-            let b = to_unit(Coord { x: rng.range(-10.0, 30.0), y: rng.range(36.0, 70.0) });
+            let a = to_unit(Coord {
+                x: rng.range(-10.0, 30.0),
+                y: rng.range(36.0, 70.0),
+            });
+            let b = to_unit(Coord {
+                x: rng.range(-10.0, 30.0),
+                y: rng.range(36.0, 70.0),
+            });
             let d = unit_km(a, b);
             // Thresholds around the distance itself exercise the exact fallback.
-            for km in [d, d * (1.0 + 1e-12), d * (1.0 - 1e-12), rng.range(1.0, 3000.0)] {
-                assert_eq!(closer_than(a, b, km, chord_2_for_km(km)), d < km, "{d} {km}");
+            for km in [
+                d,
+                d * (1.0 + 1e-12),
+                d * (1.0 - 1e-12),
+                rng.range(1.0, 3000.0),
+            ] {
+                assert_eq!(
+                    closer_than(a, b, km, chord_2_for_km(km)),
+                    d < km,
+                    "{d} {km}"
+                );
             }
         }
     }

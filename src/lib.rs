@@ -32,12 +32,14 @@ pub mod import;
 pub mod index;
 pub mod layers;
 pub mod map;
+pub mod merge;
 pub mod model;
 pub mod plot;
 pub mod pmedian;
 pub mod progress;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod solve;
 pub mod sweep;
 

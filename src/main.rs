@@ -27,7 +27,7 @@ use gigasite::solve::{Backend, SolveOptions};
     version,
     about,
     long_about = None,
-    after_help = "Exit codes of solve: 0 optimal; 1 error; 2 infeasible; 3 stopped by the time limit with a feasible answer (gap in summary.json); 4 stopped by the time limit with none.\nbatch and sweep: 0 when every scenario ended optimal, else 1."
+    after_help = "Exit codes of solve: 0 optimal; 1 error; 2 infeasible; 3 stopped by the time limit with a feasible answer (gap in summary.json); 4 stopped by the time limit with none.\nbatch and sweep: 0 when every scenario ended optimal, else 1. merge: 0 when every scenario is there and optimal, else 1."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -164,6 +164,16 @@ enum Command {
         sets: Vec<String>,
         #[command(flatten)]
         flags: cli::batch::RunFlags,
+    },
+    /// Combine the folders of `batch`/`sweep --shard I/N` into one, as one machine
+    /// would have written it; reports missing shards and scenarios.
+    Merge {
+        /// Shard folders (e.g. OUT/shard-*).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The merged folder.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -361,6 +371,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             sets,
             flags,
         } => cli::batch::sweep(scenario, sets, flags),
+        Command::Merge { dirs, out } => cli::batch::merge(dirs, out),
         Command::Solve {
             scenario,
             out,

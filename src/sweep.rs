@@ -90,8 +90,39 @@ fn format_value(x: f64, integer: bool) -> std::result::Result<String, String> {
     }
 }
 
+/// Parses every `--set`; a key given twice is an error (one would silently win).
+pub fn parse_sets(specs: &[String]) -> std::result::Result<Vec<Axis>, String> {
+    let axes: Vec<Axis> = specs
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<std::result::Result<_, _>>()?;
+    check_axes(&axes)?;
+    Ok(axes)
+}
+
+/// Refuses two axes of the same key.
+pub fn check_axes(axes: &[Axis]) -> std::result::Result<(), String> {
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.key == a.key) {
+            return Err(format!(
+                "--set {} is given twice: give all its values in one --set, e.g. {}={}",
+                a.key,
+                a.key,
+                axes.iter()
+                    .filter(|b| b.key == a.key)
+                    .flat_map(|b| b.values.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The cartesian product of the axes applied to the base scenario text, as batch tasks.
+/// Two axes of one key are an error.
 pub fn sweep_tasks(base_path: &Path, axes: &[Axis]) -> Result<Vec<Task>> {
+    check_axes(axes).map_err(|message| Error::Data { message })?;
     let text = std::fs::read_to_string(base_path).map_err(|e| Error::io(base_path, e))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let base: toml::Table =
@@ -246,6 +277,29 @@ pub fn pareto_csv(rows: &[Row], keys: &[String]) -> Vec<u8> {
         w.write_record(&rec).expect("in memory");
     }
     w.into_inner().expect("in memory")
+}
+
+/// Writes `out/pareto.csv`, and for a one-parameter sweep `out/pareto.svg`, each
+/// atomically.
+pub fn write_pareto(out: &Path, rows: &[Row], keys: &[String]) -> Result<()> {
+    crate::report::write_atomic(&out.join("pareto.csv"), &pareto_csv(rows, keys))?;
+    if let [key] = keys {
+        let points: Vec<crate::plot::ParetoPoint> = rows
+            .iter()
+            .zip(dominated(rows, keys))
+            .map(|(r, d)| crate::plot::ParetoPoint {
+                x: r.param(key)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(f64::NAN),
+                objective_eur: r.objective_eur.filter(|_| r.ok()),
+                dominated: d,
+                label: r.name.clone(),
+            })
+            .collect();
+        let svg = crate::plot::pareto_svg(&points, key, &format!("Cost against {key}"));
+        crate::report::write_atomic(&out.join("pareto.svg"), svg.as_bytes())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ fn a_broken_scenario_is_recorded_and_the_others_finish() {
     assert!(stderr.contains("truncated JSON"), "{stderr}");
     let csv = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "name,status,objective_eur,site_ids,seconds,error");
+    assert_eq!(lines[0], "name,status,objective_eur,site_ids,error");
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[1].starts_with("k2,optimal,"), "{csv}");
     assert!(lines[2].starts_with("scenario,error,"), "{csv}");
@@ -83,6 +83,44 @@ fn a_broken_scenario_is_recorded_and_the_others_finish() {
         assert!(out_dir.join(k).join("sites.geojson").is_file());
     }
     assert!(!out_dir.join("scenario").join("sites.geojson").exists());
+    // Run times are kept out of summary.csv (so equal inputs give equal bytes), in
+    // timings.csv, one row per scenario in the same order.
+    let timings = std::fs::read_to_string(out_dir.join("timings.csv")).unwrap();
+    let names: Vec<&str> = timings
+        .lines()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["name", "k2", "scenario", "k3", "k4"], "{timings}");
+    assert!(timings.starts_with("name,seconds,resumed\n"), "{timings}");
+}
+
+#[test]
+fn two_sets_with_the_same_key_are_an_error() {
+    // Regression: `--set sites.count=3 --set sites.count=4` used to let one silently win.
+    let t = TempDir::new("batch-twosets");
+    scenarios(&t.0);
+    let out_dir = t.0.join("out");
+    let out = bin()
+        .arg("sweep")
+        .arg(t.0.join("scenario.toml"))
+        .args(["--set", "sites.count=3", "--set", "latency.eur_per_ms=0,1"])
+        .args(["--set", "sites.count=4,5", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--set sites.count is given twice") && stderr.contains("sites.count=3,4,5"),
+        "{stderr}"
+    );
+    assert!(!out_dir.exists(), "nothing run");
+    // The library refuses it too.
+    let axes = vec![
+        parse_set("sites.count=3").unwrap(),
+        parse_set("sites.count=4").unwrap(),
+    ];
+    assert!(sweep_tasks(&t.0.join("scenario.toml"), &axes).is_err());
 }
 
 #[test]
@@ -100,6 +138,11 @@ fn job_count_does_not_change_a_byte() {
         let b = std::fs::read(two.join(k).join("sites.geojson")).unwrap();
         assert_eq!(a, b, "{k}");
     }
+    // summary.csv holds no run times: identical too.
+    assert_eq!(
+        std::fs::read(one.join("summary.csv")).unwrap(),
+        std::fs::read(two.join("summary.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -122,6 +165,11 @@ fn resume_skips_finished_work_and_reruns_changed_inputs() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("3 optimal (2 resumed)"), "{stdout}");
+    let timings = std::fs::read_to_string(out_dir.join("timings.csv")).unwrap();
+    assert!(
+        timings.contains("\nk3,") && timings.contains(",true\n"),
+        "{timings}"
+    );
     let after = std::fs::metadata(out_dir.join("k3").join("summary.json"))
         .unwrap()
         .modified()

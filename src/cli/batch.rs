@@ -1,4 +1,5 @@
-//! `gigasite batch` and `gigasite sweep`: progress bars and the closing report.
+//! `gigasite batch`, `gigasite sweep` and `gigasite merge`: shards, progress bars and
+//! the closing report.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -12,16 +13,29 @@ use gigasite::batch::{
     run_batch, status_counts, tasks_from_files, BatchOptions, BatchProgress, Quiet, Row, Task,
 };
 use gigasite::progress::Stage;
-use gigasite::report::write_atomic;
+use gigasite::shard::{plan_text, run_shard, Shard};
 use gigasite::solve::{Backend, SolveOptions};
-use gigasite::sweep::{pareto_csv, parse_set, sweep_tasks, Axis};
+use gigasite::sweep::{parse_sets, sweep_tasks, write_pareto};
 
 /// Flags shared by batch and sweep.
 #[derive(clap::Args)]
 pub struct RunFlags {
-    /// Output folder: one sub-folder per scenario, plus summary.csv.
+    /// Output folder: one sub-folder per scenario, plus summary.csv and timings.csv.
+    #[arg(long, required_unless_present = "plan")]
+    pub out: Option<PathBuf>,
+    /// Run only shard I of N (0-based: 0 to N-1, like SLURM_ARRAY_TASK_ID with
+    /// --array=0-(N-1)); combine the shard folders with `gigasite merge`. Without it,
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT name the shard when set.
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
+    pub shard: Option<Shard>,
+    /// The number of shards, the index taken from SLURM_ARRAY_TASK_ID or Kubernetes'
+    /// JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=gigasite::shard::MAX_SHARDS as u64))]
+    pub shards: Option<u64>,
+    /// Print the scenario list (one line per scenario: name, then KEY=VALUE per swept
+    /// parameter, tab-separated; only the shard's with --shard) and solve nothing.
     #[arg(long)]
-    pub out: PathBuf,
+    pub plan: bool,
     /// Scenarios solved at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -103,7 +117,7 @@ impl BatchProgress for Bars {
     }
 }
 
-fn options(flags: &RunFlags) -> anyhow::Result<BatchOptions> {
+fn options(flags: &RunFlags, out: &std::path::Path) -> anyhow::Result<BatchOptions> {
     if let Some(g) = flags.mip_gap {
         anyhow::ensure!(
             (0.0..1.0).contains(&g),
@@ -111,7 +125,7 @@ fn options(flags: &RunFlags) -> anyhow::Result<BatchOptions> {
         );
     }
     Ok(BatchOptions {
-        out: flags.out.clone(),
+        out: out.to_path_buf(),
         jobs: flags
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
@@ -125,48 +139,118 @@ fn options(flags: &RunFlags) -> anyhow::Result<BatchOptions> {
     })
 }
 
-fn execute(tasks: &[Task], flags: &RunFlags) -> anyhow::Result<Vec<Row>> {
-    let opts = options(flags)?;
-    gigasite::report::prepare_output_dir(&flags.out)?;
+/// The shard this run is: `--shard`, else the environment (see `Shard::from_env`).
+fn shard(flags: &RunFlags) -> anyhow::Result<Option<(Shard, String)>> {
+    if let Some(s) = flags.shard {
+        return Ok(Some((s, "--shard".into())));
+    }
+    let shards = flags.shards.map(|n| n as usize);
+    Shard::from_env(shards, |k| std::env::var(k).ok()).map_err(anyhow::Error::msg)
+}
+
+/// What a run did: every row it ran, and its shard.
+struct Ran {
+    rows: Vec<Row>,
+    shard: Option<Shard>,
+    out: PathBuf,
+}
+
+/// Runs the tasks (or prints the plan, returning None).
+fn execute(command: &str, tasks: &[Task], flags: &RunFlags) -> anyhow::Result<Option<Ran>> {
+    let shard = shard(flags)?;
+    if flags.plan {
+        crate::cli::write_stdout(format_args!(
+            "{}",
+            plan_text(tasks, shard.as_ref().map(|s| s.0))
+        ));
+        return Ok(None);
+    }
+    let out = flags
+        .out
+        .clone()
+        .expect("clap requires --out without --plan");
+    if shard.is_none() && out.join(gigasite::shard::SHARD_FILE).exists() {
+        anyhow::bail!(
+            "{} holds a shard ({}): run it again with its --shard I/N, or give another --out",
+            out.display(),
+            gigasite::shard::SHARD_FILE
+        );
+    }
+    let opts = options(flags, &out)?;
+    gigasite::report::prepare_output_dir(&out)?;
     let visible = !flags.quiet && std::io::stderr().is_terminal();
+    if let Some((s, from)) = &shard {
+        if !flags.quiet && from != "--shard" {
+            crate::cli::errln!("shard {s} (from {from})");
+        }
+    }
+    let run = |progress: &dyn BatchProgress| -> anyhow::Result<Vec<Row>> {
+        Ok(match &shard {
+            Some((s, _)) => run_shard(command, tasks, *s, &opts, progress)?.rows,
+            None => run_batch(tasks, &opts, progress)?,
+        })
+    };
     let rows = if visible {
-        let bars = Bars::new(tasks.len());
-        let rows = run_batch(tasks, &opts, &bars)?;
+        let total = match &shard {
+            Some((s, _)) => {
+                let keys = gigasite::shard::keys(tasks);
+                keys.iter().filter(|&&k| s.owns(k)).count()
+            }
+            None => tasks.len(),
+        };
+        let bars = Bars::new(total);
+        let rows = run(&bars)?;
         bars.overall.finish_and_clear();
         rows
     } else {
-        run_batch(tasks, &opts, &Quiet)?
+        run(&Quiet)?
     };
-    Ok(rows)
+    Ok(Some(Ran {
+        rows,
+        shard: shard.map(|s| s.0),
+        out,
+    }))
 }
 
 /// Prints the closing lines; the exit code is 1 when any scenario did not end optimal.
-fn close(rows: &[Row], out: &std::path::Path) -> i32 {
+fn close(ran: &Ran, total: usize) -> i32 {
+    let rows = &ran.rows;
     let failed: Vec<&Row> = rows.iter().filter(|r| !r.ok()).collect();
     let resumed = rows.iter().filter(|r| r.resumed).count();
     let counts: Vec<String> = status_counts(rows)
         .into_iter()
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
+    let what = match ran.shard {
+        Some(s) => format!("shard {s}: {} of {total} scenarios", rows.len()),
+        None => format!("{} scenarios", rows.len()),
+    };
     crate::cli::outln!(
-        "{} scenarios: {}{}; results in {}",
-        rows.len(),
-        counts.join(", "),
+        "{what}: {}{}; results in {}",
+        if counts.is_empty() {
+            "none to run".to_string()
+        } else {
+            counts.join(", ")
+        },
         if resumed > 0 {
             format!(" ({resumed} resumed)")
         } else {
             String::new()
         },
-        out.display()
+        ran.out.display()
     );
+    if ran.shard.is_some() {
+        crate::cli::outln!("combine the shard folders with: gigasite merge DIR... --out DIR");
+    }
+    report_failed(&failed, rows.len())
+}
+
+/// Lists the scenarios that did not end optimal on stderr; 1 when there are any.
+fn report_failed(failed: &[&Row], of: usize) -> i32 {
     if failed.is_empty() {
         return 0;
     }
-    crate::cli::errln!(
-        "{} of {} scenarios did not end optimal:",
-        failed.len(),
-        rows.len()
-    );
+    crate::cli::errln!("{} of {of} scenarios did not end optimal:", failed.len());
     for r in failed {
         let why = if r.error.is_empty() {
             String::new()
@@ -181,36 +265,90 @@ fn close(rows: &[Row], out: &std::path::Path) -> i32 {
 pub fn batch(scenarios: Vec<PathBuf>, flags: RunFlags) -> anyhow::Result<i32> {
     anyhow::ensure!(!scenarios.is_empty(), "give at least one scenario file");
     let tasks = tasks_from_files(&scenarios);
-    let rows = execute(&tasks, &flags)?;
-    Ok(close(&rows, &flags.out))
+    match execute("batch", &tasks, &flags)? {
+        None => Ok(0),
+        Some(ran) => Ok(close(&ran, tasks.len())),
+    }
 }
 
 pub fn sweep(scenario: PathBuf, sets: Vec<String>, flags: RunFlags) -> anyhow::Result<i32> {
     anyhow::ensure!(!sets.is_empty(), "give at least one --set KEY=VALUES");
-    let axes: Vec<Axis> = sets
-        .iter()
-        .map(|s| parse_set(s))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let axes = parse_sets(&sets).map_err(anyhow::Error::msg)?;
     let tasks = sweep_tasks(&scenario, &axes)?;
-    let rows = execute(&tasks, &flags)?;
-    let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
-    write_atomic(&flags.out.join("pareto.csv"), &pareto_csv(&rows, &keys))?;
-    if let [axis] = &axes[..] {
-        let dominated = gigasite::sweep::dominated(&rows, &keys);
-        let points: Vec<gigasite::plot::ParetoPoint> = rows
-            .iter()
-            .zip(dominated)
-            .map(|(r, d)| gigasite::plot::ParetoPoint {
-                x: r.params[0].1.parse().unwrap_or(f64::NAN),
-                objective_eur: r.objective_eur.filter(|_| r.ok()),
-                dominated: d,
-                label: r.name.clone(),
-            })
-            .collect();
-        let svg =
-            gigasite::plot::pareto_svg(&points, &axis.key, &format!("Cost against {}", axis.key));
-        write_atomic(&flags.out.join("pareto.svg"), svg.as_bytes())?;
+    let Some(ran) = execute("sweep", &tasks, &flags)? else {
+        return Ok(0);
+    };
+    if ran.shard.is_none() {
+        let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+        write_pareto(&ran.out, &ran.rows, &keys)?;
     }
-    Ok(close(&rows, &flags.out))
+    Ok(close(&ran, tasks.len()))
+}
+
+/// `gigasite merge`: exit 0 when every scenario is there and optimal, else 1.
+pub fn merge(dirs: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<i32> {
+    let r = gigasite::merge::merge(&dirs, &out)?;
+    let counts: Vec<String> = status_counts(&r.rows)
+        .into_iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    crate::cli::outln!(
+        "merged {} of {} shards: {} of {} scenarios{}{}; results in {}",
+        r.shards - r.missing_shards.len(),
+        r.shards,
+        r.rows.len(),
+        r.total,
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        if r.pareto {
+            ", with the Pareto front"
+        } else {
+            ""
+        },
+        out.display()
+    );
+    let mut code = 0;
+    for (i, dir) in &r.unfinished_shards {
+        crate::cli::errln!(
+            "shard {i}/{} did not finish ({}); re-run it with --shard {i}/{} --resume",
+            r.shards,
+            dir.display(),
+            r.shards
+        );
+    }
+    if !r.missing_shards.is_empty() {
+        let list: Vec<String> = r.missing_shards.iter().map(|i| i.to_string()).collect();
+        crate::cli::errln!(
+            "missing shards (no folder given): {} of {}",
+            list.join(", "),
+            r.shards
+        );
+        code = 1;
+    }
+    if !r.missing.is_empty() {
+        crate::cli::errln!(
+            "{} of {} scenarios are missing{}:",
+            r.missing.len(),
+            r.total,
+            if r.command == "sweep" {
+                "; no pareto.csv written"
+            } else {
+                ""
+            }
+        );
+        const SHOWN: usize = 50;
+        for (name, shard) in r.missing.iter().take(SHOWN) {
+            crate::cli::errln!("  {name} (shard {shard})");
+        }
+        if r.missing.len() > SHOWN {
+            crate::cli::errln!("  ... and {} more", r.missing.len() - SHOWN);
+        }
+        code = 1;
+    }
+    let failed: Vec<&Row> = r.rows.iter().filter(|r| !r.ok()).collect();
+    code = code.max(report_failed(&failed, r.rows.len()));
+    Ok(code)
 }
