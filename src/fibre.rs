@@ -143,11 +143,7 @@ impl Network {
             segments
                 .iter()
                 .enumerate()
-                .map(|(i, s)| Arc {
-                    a: s.a,
-                    b: s.b,
-                    segment: i,
-                })
+                .map(|(i, s)| Arc::new(s.a, s.b, i))
                 .collect(),
         );
         Network {

@@ -112,17 +112,30 @@ pub struct Arc {
     pub a: Unit,
     pub b: Unit,
     pub segment: usize,
+    /// The bounding box, computed once: queries ask for it again and again.
+    envelope: AABB<Unit>,
+}
+
+impl Arc {
+    pub fn new(a: Unit, b: Unit, segment: usize) -> Arc {
+        // The arc bulges from its chord by at most the sagitta 1 − cos(θ/2).
+        let sagitta = 1.0 - (angle(a, b) / 2.0).cos() + 1e-12;
+        let lo = [0, 1, 2].map(|k| a[k].min(b[k]) - sagitta);
+        let hi = [0, 1, 2].map(|k| a[k].max(b[k]) + sagitta);
+        Arc {
+            a,
+            b,
+            segment,
+            envelope: AABB::from_corners(lo, hi),
+        }
+    }
 }
 
 impl RTreeObject for Arc {
     type Envelope = AABB<Unit>;
 
     fn envelope(&self) -> Self::Envelope {
-        // The arc bulges from its chord by at most the sagitta 1 − cos(θ/2).
-        let sagitta = 1.0 - (angle(self.a, self.b) / 2.0).cos() + 1e-12;
-        let lo = [0, 1, 2].map(|k| self.a[k].min(self.b[k]) - sagitta);
-        let hi = [0, 1, 2].map(|k| self.a[k].max(self.b[k]) + sagitta);
-        AABB::from_corners(lo, hi)
+        self.envelope
     }
 }
 
@@ -308,11 +321,7 @@ mod tests {
                     x: a.x + rng.range(-3.0, 3.0),
                     y: a.y + rng.range(-2.0, 2.0),
                 };
-                Arc {
-                    a: to_unit(a),
-                    b: to_unit(b),
-                    segment: i,
-                }
+                Arc::new(to_unit(a), to_unit(b), i)
             })
             .collect();
         let index = ArcIndex::new(arcs.clone());

@@ -109,7 +109,9 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
     let mut mu = 2.0;
     let mut stale = 0;
     for it in 0..max_iterations {
-        if eng.deadline.passed() {
+        // The first step always runs (it is linear in the sorted lists): a run whose
+        // deadline passed while reading still leaves with a plan and a bound.
+        if it > 0 && eng.deadline.passed() {
             break;
         }
         let rho = rho_at(eng, &lambda);
