@@ -181,5 +181,124 @@ fn real_european_instance_matches_expected() {
             "objective {g} vs expected {e}"
         );
     }
+    latency_over_cities(&work, &s(work.join("cities15000.txt")), root);
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The same layers with a latency cost over every city of at least 100,000 people:
+/// cities with no fibre path to any eligible candidate are left out and counted, then
+/// the optimum is proven and compared with ci/real-data/expected-latency.json.
+fn latency_over_cities(work: &Path, cities: &str, root: &Path) {
+    let w = |name: &str| work.join(name).to_string_lossy().into_owned();
+    gigasite(&[
+        "import",
+        "geonames",
+        cities,
+        "--min-population",
+        "100000",
+        "--countries",
+        EUROPE,
+        "--out",
+        &w("demand-latency.geojson"),
+    ]);
+    std::fs::copy(
+        root.join("ci/real-data/latency.toml"),
+        work.join("latency.toml"),
+    )
+    .unwrap();
+    // First pass: which cities no eligible candidate reaches (exit 2, named).
+    let out = Command::new(env!("CARGO_BIN_EXE_gigasite"))
+        .args([
+            "solve",
+            &w("latency.toml"),
+            "--out",
+            &w("out-probe"),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let probe: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("out-probe/summary.json")).unwrap())
+            .unwrap();
+    let unreachable: Vec<String> = probe["infeasibility"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let r = r.as_str()?;
+            let id = r.strip_prefix("demand point ")?;
+            id.strip_suffix(" has no fibre path to any eligible candidate")
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(
+        out.status.code() == Some(0) || !unreachable.is_empty(),
+        "probe exited {:?}",
+        out.status.code()
+    );
+    let mut demand: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("demand-latency.geojson")).unwrap())
+            .unwrap();
+    let features = demand["features"].as_array_mut().unwrap();
+    let total = features.len();
+    features.retain(|f| {
+        let id = f["properties"]["id"].to_string();
+        !unreachable.iter().any(|u| id.trim_matches('"') == u)
+    });
+    let kept = features.len();
+    std::fs::write(
+        work.join("demand-latency.geojson"),
+        serde_json::to_vec(&demand).unwrap(),
+    )
+    .unwrap();
+    let (_, t) = gigasite(&[
+        "solve",
+        &w("latency.toml"),
+        "--out",
+        &w("out-latency"),
+        "--quiet",
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("out-latency/summary.json")).unwrap())
+            .unwrap();
+    eprintln!(
+        "latency over {kept} cities ({} left out of {total}): {} in {t:.2} s end to end, survivors {}, program {}",
+        total - kept,
+        summary["status"],
+        summary["reductions"]["survivors"],
+        summary["program"]
+    );
+    let got = serde_json::json!({
+        "status": summary["status"],
+        "objective": summary["objective"],
+        "site_ids": summary["sites"].as_array().unwrap().iter().map(|s| s["id"].clone()).collect::<Vec<_>>(),
+        "cities": total,
+        "cities_without_path": total - kept,
+    });
+    let expected_path = root.join("ci/real-data/expected-latency.json");
+    if std::env::var_os("GIGASITE_UPDATE_EXPECTED").is_some() {
+        std::fs::write(
+            &expected_path,
+            serde_json::to_string_pretty(&got).unwrap() + "\n",
+        )
+        .unwrap();
+        eprintln!("updated {}", expected_path.display());
+        return;
+    }
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&expected_path).unwrap()).unwrap();
+    assert_eq!(got["status"], "optimal");
+    assert_eq!(got["status"], expected["status"]);
+    assert_eq!(got["site_ids"], expected["site_ids"]);
+    assert_eq!(got["cities"], expected["cities"]);
+    assert_eq!(got["cities_without_path"], expected["cities_without_path"]);
+    let (g, e) = (
+        got["objective"].as_f64().unwrap(),
+        expected["objective"].as_f64().unwrap(),
+    );
+    // Proven within sites.mip_gap (1e-6): two correct runs may differ by that much.
+    assert!(
+        (g - e).abs() <= 2e-6 * e.abs(),
+        "objective {g} vs expected {e}"
+    );
 }

@@ -24,6 +24,7 @@
 
 pub mod bounds;
 pub mod conflicts;
+pub mod diagnose;
 pub mod heuristic;
 pub mod latency;
 pub mod master;
@@ -242,12 +243,24 @@ pub struct Incumbent {
     pub plan: Plan,
 }
 
-/// Solves a problem to proven optimality within the gap, or until the deadline.
+/// Solves a problem to proven optimality within the gap, or until the deadline; an
+/// infeasible answer names the limits that cause it.
 pub fn solve(
     problem: &Problem,
     opts: &SolveOptions,
     deadline: Deadline,
     progress: &dyn Progress,
+) -> Result<Outcome> {
+    search(problem, opts, deadline, progress, true)
+}
+
+/// [`solve`], with or without the search for the cause of infeasibility.
+fn search(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    progress: &dyn Progress,
+    diagnose: bool,
 ) -> Result<Outcome> {
     let started = Instant::now();
     let eng = Engine::new(problem, deadline, opts.mip_gap);
@@ -341,7 +354,12 @@ pub fn solve(
     let _ = started;
     match (result, best) {
         (master::End::Infeasible, None) => {
-            outcome.infeasibility.push(infeasible_sentence(problem));
+            outcome.infeasibility = if diagnose {
+                progress.search("naming the limits that cannot hold together", None, None);
+                diagnose::explain(problem, opts, deadline)
+            } else {
+                vec!["no plan meets every limit".into()]
+            };
             Ok(outcome)
         }
         (master::End::Infeasible, Some(_)) => Err(crate::error::Error::Solver {
@@ -407,17 +425,4 @@ fn forced_infeasible(eng: &Engine) -> Option<String> {
         }
     }
     None
-}
-
-fn infeasible_sentence(problem: &Problem) -> String {
-    match problem.separation_km {
-        Some(d) if d > 0.0 => format!(
-            "no {} eligible candidates are pairwise at least {d} km apart while meeting the other limits",
-            problem.k
-        ),
-        _ => format!(
-            "no choice of {} eligible candidates meets all the limits together",
-            problem.k
-        ),
-    }
 }
