@@ -186,14 +186,7 @@ impl Cache {
         layers: &Arc<Layers>,
         layers_key: &str,
     ) -> Result<Arc<Candidates>> {
-        // The keys `candidates::derive` reads.
-        let relevant = serde_json::json!({
-            "facility": s.facility,
-            "power": s.power,
-            "fibre": s.fibre,
-            "max_rtt_ms_to_ixp": s.latency.max_rtt_ms_to_ixp,
-            "demand_rtt": candidates::needs_demand_rtt(s),
-        });
+        let relevant = candidates::attribute_keys(s);
         let key = format!("{layers_key}{relevant}");
         let cell = Self::cell(&self.candidates, &key);
         let got = cell.get_or_init(|| {

@@ -422,6 +422,26 @@ fn rule_counts(all: &[Candidate], eligible: usize) -> RuleCounts {
     }
 }
 
+/// The scenario keys [`derive`] reads, as a value: equal values, equal attributes
+/// (batches derive once per distinct value). The grid options depend on the site
+/// count and the separation (which substations can never bind), and the demand reach
+/// on the coverage limit when there is no latency cost (it keeps only what is within).
+pub fn attribute_keys(s: &Scenario) -> serde_json::Value {
+    serde_json::json!({
+        "facility": s.facility,
+        "power": s.power,
+        "fibre": s.fibre,
+        "max_rtt_ms_to_ixp": s.latency.max_rtt_ms_to_ixp,
+        "demand_rtt": needs_demand_rtt(s),
+        "reach_limit": (s.latency.eur_per_ms <= 0.0).then_some(s.latency.max_rtt_ms_to_demand).flatten(),
+        "count": s.sites.count,
+        "separation_forbids_sharing": s
+            .sites
+            .min_separation_km
+            .is_some_and(|d| d > 2.0 * s.power.max_connection_km + 1e-6),
+    })
+}
+
 /// Whether a scenario needs RTTs between candidates and demand points.
 pub fn needs_demand_rtt(scenario: &Scenario) -> bool {
     scenario.latency.max_rtt_ms_to_demand.is_some() || scenario.latency.eur_per_ms > 0.0
