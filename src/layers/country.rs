@@ -42,10 +42,8 @@ pub fn is_valid(code: &str) -> bool {
     if b.len() != 2 || !b.iter().all(u8::is_ascii_uppercase) {
         return false;
     }
-    let user_assigned = code == "AA"
-        || code == "ZZ"
-        || b[0] == b'X'
-        || (b[0] == b'Q' && b[1] >= b'M');
+    let user_assigned =
+        code == "AA" || code == "ZZ" || b[0] == b'X' || (b[0] == b'Q' && b[1] >= b'M');
     user_assigned || ASSIGNED.split(' ').any(|c| c == code)
 }
 
@@ -77,7 +75,9 @@ mod tests {
         for ok in ["SE", "DE", "GB", "GR", "XK", "XA", "QZ", "AA", "ZZ"] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["Sweden", "se", "SWE", "EL", "UK", "QA ", "", "S", "ÅÅ", "AB"] {
+        for bad in [
+            "Sweden", "se", "SWE", "EL", "UK", "QA ", "", "S", "ÅÅ", "AB",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
         assert!(explain("Sweden").contains("write \"SE\""));

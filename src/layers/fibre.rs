@@ -49,7 +49,9 @@ pub fn read_fibre_from(
         let id = ctx.required_id()?;
         ids.check(ctx, &id, "id", || {
             let routes = layer.routes.iter().map(|r| &r.id);
-            routes.chain(layer.ixps.iter().map(|x| &x.id)).any(|x| *x == id)
+            routes
+                .chain(layer.ixps.iter().map(|x| &x.id))
+                .any(|x| *x == id)
         })?;
         let name = ctx.string("name")?;
         let line = |coords: Vec<Coord>| -> Result<Vec<Coord>> {
@@ -67,7 +69,8 @@ pub fn read_fibre_from(
                         Some("kind"),
                         format!(
                             "a Point in the fibre layer must have kind = \"ixp\", found {}",
-                            kind.as_deref().map_or("none".to_string(), crate::error::clip)
+                            kind.as_deref()
+                                .map_or("none".to_string(), crate::error::clip)
                         ),
                     ));
                 }

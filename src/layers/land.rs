@@ -46,7 +46,13 @@ pub struct LandParcel {
 }
 
 /// The properties a land feature is read for (besides `id`).
-const KEYS: &[&str] = &["price_eur_per_m2", "area_ha", "available", "country", "name"];
+const KEYS: &[&str] = &[
+    "price_eur_per_m2",
+    "area_ha",
+    "available",
+    "country",
+    "name",
+];
 
 pub fn read_land(path: &Path, progress: &dyn Progress) -> Result<(Vec<LandParcel>, LayerInfo)> {
     read_land_from(Input::file(path)?, progress)
@@ -65,9 +71,9 @@ pub fn read_land_from(
         let (location, method, outline) = match ctx.geometry(geometry)? {
             Geometry::Point(c) => (ctx.coord(c)?, LocationMethod::Point, None),
             other => {
-                let area = ctx
-                    .areal(other)?
-                    .map_err(|found| ctx.wrong_geometry(found, "a Point, Polygon or MultiPolygon"))?;
+                let area = ctx.areal(other)?.map_err(|found| {
+                    ctx.wrong_geometry(found, "a Point, Polygon or MultiPolygon")
+                })?;
                 let p = area.interior_point().ok_or_else(|| {
                     ctx.err(
                         Some("geometry"),

@@ -19,10 +19,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use serde::de::DeserializeSeed;
 use serde_json::Value as JsonValue;
 
-use parse::{Cursor, Feature, FeatureSeed, Geometry, ScanError, Stream, Value};
+use parse::{Cursor, Feature, FeatureSlot, Geometry, ScanError, Stream, Value, SLOT};
 
 pub use demand::{read_demand, read_demand_from, DemandPoint};
 pub use exclusions::{read_exclusions, read_exclusions_from, Exclusion};
@@ -205,7 +204,7 @@ pub(crate) fn read_features(
     input: Input<'_>,
     layer: &str,
     progress: &dyn Progress,
-    keys: &[&str],
+    keys: &'static [&'static str],
     mut each: impl FnMut(&FeatureCtx<'_>, Option<Geometry>) -> Result<()>,
 ) -> Result<LayerInfo> {
     assert!(keys.len() <= parse::MAX_KEYS);
@@ -237,7 +236,9 @@ pub(crate) fn read_features(
     let io_err = |e: std::io::Error| layer_err(format!("could not be read: {e}"));
     let syntax = |s: &Stream<_>, what: &str| {
         let (line, col) = s.position();
-        layer_err(format!("not valid JSON: {what} at line {line} column {col}"))
+        layer_err(format!(
+            "not valid JSON: {what} at line {line} column {col}"
+        ))
     };
     let truncated = |s: &Stream<_>| {
         let (line, _) = s.position();
@@ -294,7 +295,6 @@ pub(crate) fn read_features(
     let mut has_features = false;
     let mut count = 0usize;
     let mut warnings = Warnings::default();
-    let mut cursor = Cursor::default();
     let mut first_member = true;
     loop {
         match s.skip_ws().map_err(io_err)? {
@@ -349,65 +349,66 @@ pub(crate) fn read_features(
                         deadline.check(READING)?;
                     }
                     let start = s.position();
-                    let n = match s.scan(limits::MAX_FEATURE_BYTES) {
-                        Ok(n) => n,
-                        Err(ScanError::Io(e)) => return Err(io_err(e)),
-                        Err(ScanError::Eof) => {
-                            let id = parse::find_id(s.peek_bytes(1 << 20));
-                            return Err(feature_error(
-                                path,
-                                index,
-                                id,
-                                None,
-                                format!(
-                                    "truncated JSON: the file ends inside the feature, which starts at line {} column {}",
-                                    start.0, start.1
-                                ),
-                            ));
-                        }
-                        Err(ScanError::TooLong) => {
-                            let id = parse::find_id(s.peek_bytes(1 << 20));
-                            return Err(feature_error(
-                                path,
-                                index,
-                                id,
-                                None,
-                                format!(
-                                    "the feature's JSON is over the documented limit of {} bytes",
-                                    limits::MAX_FEATURE_BYTES
-                                ),
-                            ));
+                    // serde_json parses the feature from the buffer and says where it
+                    // ended; a feature cut by the buffer's end is parsed again once
+                    // more of the file is read (about once per megabyte).
+                    let n = loop {
+                        SLOT.with(|slot| slot.borrow_mut().reset(keys));
+                        let avail = s.rest();
+                        let mut it =
+                            serde_json::Deserializer::from_slice(avail).into_iter::<FeatureSlot>();
+                        match it.next() {
+                            Some(Ok(FeatureSlot)) => break it.byte_offset(),
+                            Some(Err(e)) if e.is_eof() && !s.at_eof() => {
+                                if avail.len() > limits::MAX_FEATURE_BYTES {
+                                    let id = parse::find_id(&avail[..avail.len().min(1 << 20)]);
+                                    return Err(feature_error(
+                                        path,
+                                        index,
+                                        id,
+                                        None,
+                                        format!(
+                                            "the feature's JSON is over the documented limit of {} bytes",
+                                            limits::MAX_FEATURE_BYTES
+                                        ),
+                                    ));
+                                }
+                                s.more().map_err(io_err)?;
+                            }
+                            Some(Err(e)) => {
+                                return Err(SLOT.with(|slot| {
+                                    let slot = slot.borrow();
+                                    feature_json_error(
+                                        path,
+                                        index,
+                                        avail,
+                                        start,
+                                        &slot.cur,
+                                        &slot.feature,
+                                        &e,
+                                    )
+                                }))
+                            }
+                            None => return Err(truncated(&s)),
                         }
                     };
-                    let text = s.slice(n);
-                    let mut feature = Feature::default();
-                    cursor.key.clear();
-                    cursor.problem = None;
-                    cursor.short_position.set(false);
-                    cursor.long_string = None;
-                    let parsed = {
-                        let mut de = serde_json::Deserializer::from_slice(text);
-                        FeatureSeed {
-                            keys,
-                            out: &mut feature,
-                            cur: &mut cursor,
-                        }
-                        .deserialize(&mut de)
-                        .and_then(|()| de.end())
-                    };
-                    if let Err(e) = parsed {
-                        return Err(feature_json_error(
-                            path, index, text, start, &cursor, &feature, &e,
-                        ));
-                    }
-                    let ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+                    let (feature, long_string, short_position) = SLOT.with(|slot| {
+                        let mut slot = slot.borrow_mut();
+                        (
+                            std::mem::take(&mut slot.feature),
+                            slot.cur.long_string.take(),
+                            slot.cur.short_position.get(),
+                        )
+                    });
+                    let ctx =
+                        FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
                     if let Some((prop, fid)) = &ctx.mismatch {
                         warnings.id_mismatch += 1;
                         if warnings.first_mismatch.is_none() {
                             warnings.first_mismatch = Some((index, prop.clone(), fid.clone()));
                         }
                     }
-                    if let Some((key, len)) = &cursor.long_string {
+                    if let Some((key, len)) = &long_string {
                         return Err(ctx.err(
                             Some(key),
                             format!(
@@ -416,11 +417,10 @@ pub(crate) fn read_features(
                             ),
                         ));
                     }
-                    if cursor.short_position.get() {
-                        return Err(ctx.err(
-                            Some("geometry"),
-                            "a position needs longitude and latitude",
-                        ));
+                    if short_position {
+                        return Err(
+                            ctx.err(Some("geometry"), "a position needs longitude and latitude")
+                        );
                     }
                     each(&ctx, feature.geometry)?;
                     s.consume(n);
@@ -474,7 +474,10 @@ pub(crate) fn read_features(
         }
     }
     if s.skip_ws().map_err(io_err)?.is_some() {
-        return Err(syntax(&s, "trailing characters after the FeatureCollection"));
+        return Err(syntax(
+            &s,
+            "trailing characters after the FeatureCollection",
+        ));
     }
     match kind.as_ref().map(|k| k.as_str()) {
         Some(Some("FeatureCollection")) if has_features => {}
@@ -564,18 +567,23 @@ fn feature_json_error(
     let msg = e.to_string();
     let bare = parse::bare_message(e);
     let offset = parse::line_col_offset(text, e.line(), e.column());
-    let here = text.get(offset.saturating_sub(1)..).unwrap_or(&[]);
-    let message = if msg.contains("number out of range") {
+    let here = text.get(offset.saturating_sub(3)..).unwrap_or(&[]);
+    let message = if e.is_eof() {
+        format!(
+            "truncated JSON: the file ends inside the feature, which starts at line {} column {}",
+            start.0, start.1
+        )
+    } else if msg.contains("number out of range") {
         "not a finite number (it overflows a 64-bit float)".to_string()
     } else if msg.contains("recursion limit") {
         format!(
             "JSON nested deeper than {} levels ({bare} at {at})",
             limits::MAX_DEPTH
         )
-    } else if let Some(token) = ["NaN", "-Infinity", "Infinity", "-NaN", "nan", "inf", "-inf"]
+    } else if let Some(token) = ["-Infinity", "Infinity", "NaN", "-inf", "inf", "nan"]
         .iter()
-        .find(|t| here.starts_with(t.as_bytes()) || here.get(1..).is_some_and(|h| h.starts_with(t.as_bytes())))
-        .filter(|_| msg.starts_with("expected value"))
+        .find(|t| (0..4).any(|k| here.get(k..).is_some_and(|h| h.starts_with(t.as_bytes()))))
+        .filter(|_| msg.starts_with("expected value") || msg.starts_with("invalid number"))
     {
         format!(
             "`{token}` is not a JSON number: JSON has no NaN or Infinity; write null or leave \
@@ -896,7 +904,10 @@ impl UniqueIds {
         } else {
             Err(ctx.err(
                 Some(key),
-                format!("duplicate {key} {}: ids are unique per layer", error::clip(id)),
+                format!(
+                    "duplicate {key} {}: ids are unique per layer",
+                    error::clip(id)
+                ),
             ))
         }
     }

@@ -128,6 +128,51 @@ impl Cursor {
     }
 }
 
+/// Where [`FeatureSlot`] deserialises to: the keys the layer reads, the feature and
+/// what the parser knows about where it is. serde_json's `StreamDeserializer`, which
+/// says where a value ends, takes a type rather than a seed; the type finds its seed
+/// here.
+#[derive(Default)]
+pub(crate) struct Slot {
+    pub keys: &'static [&'static str],
+    pub feature: Feature,
+    pub cur: Cursor,
+}
+
+impl Slot {
+    pub fn reset(&mut self, keys: &'static [&'static str]) {
+        self.keys = keys;
+        self.feature = Feature::default();
+        self.cur.key.clear();
+        self.cur.problem = None;
+        self.cur.short_position.set(false);
+        self.cur.long_string = None;
+    }
+}
+
+thread_local! {
+    pub(crate) static SLOT: std::cell::RefCell<Slot> = std::cell::RefCell::new(Slot::default());
+}
+
+/// A feature deserialised into this thread's [`SLOT`].
+pub(crate) struct FeatureSlot;
+
+impl<'de> de::Deserialize<'de> for FeatureSlot {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<FeatureSlot, D::Error> {
+        SLOT.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let Slot { keys, feature, cur } = &mut *slot;
+            FeatureSeed {
+                keys,
+                out: feature,
+                cur,
+            }
+            .deserialize(d)
+        })?;
+        Ok(FeatureSlot)
+    }
+}
+
 /// Deserialises one feature into `out`, reading the properties named in `keys`.
 pub(crate) struct FeatureSeed<'a> {
     pub keys: &'a [&'a str],
@@ -261,7 +306,9 @@ impl<'de> Visitor<'de> for FeatureSeed<'_> {
                         other => {
                             return Err(cur.fail(
                                 Some("id"),
-                                format!("the feature `id` must be a string or number, found {other}"),
+                                format!(
+                                    "the feature `id` must be a string or number, found {other}"
+                                ),
                             ))
                         }
                     }
@@ -289,10 +336,9 @@ impl<'de> Visitor<'de> for FeatureSeed<'_> {
                 None,
                 "expected a GeoJSON Feature: the object has no \"type\": \"Feature\"".into(),
             )),
-            Some(TypeName::Known(other)) => Err(cur.fail(
-                None,
-                format!("expected a GeoJSON Feature, found a {other}"),
-            )),
+            Some(TypeName::Known(other)) => {
+                Err(cur.fail(None, format!("expected a GeoJSON Feature, found a {other}")))
+            }
             Some(TypeName::Other(s)) | Some(TypeName::NotAString(s)) => Err(cur.fail(
                 Some("type"),
                 format!(
@@ -336,10 +382,9 @@ impl<'de> Visitor<'de> for FeatureSeed<'_> {
         ))
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(self.cur.fail(
-            None,
-            "expected a GeoJSON Feature object, found null".into(),
-        ))
+        Err(self
+            .cur
+            .fail(None, "expected a GeoJSON Feature object, found null".into()))
     }
 }
 
@@ -600,9 +645,7 @@ fn coordinates<'de, A: MapAccess<'de>>(
         "Point" => Geometry::Point(map.next_value_seed(p)?),
         "MultiPoint" => Geometry::MultiPoint(map.next_value_seed(ListSeed(p))?),
         "LineString" => Geometry::LineString(map.next_value_seed(ListSeed(p))?),
-        "MultiLineString" => {
-            Geometry::MultiLineString(map.next_value_seed(ListSeed(ListSeed(p)))?)
-        }
+        "MultiLineString" => Geometry::MultiLineString(map.next_value_seed(ListSeed(ListSeed(p)))?),
         "Polygon" => Geometry::Polygon(map.next_value_seed(ListSeed(ListSeed(p)))?),
         "MultiPolygon" => {
             Geometry::MultiPolygon(map.next_value_seed(ListSeed(ListSeed(ListSeed(p))))?)
@@ -652,7 +695,9 @@ impl<'de> Visitor<'de> for GeometrySeed<'_> {
         let mut raw: Option<&'de serde_json::value::RawValue> = None;
         let mut has_coordinates = false;
         let mut has_geometries = false;
-        while let Some(key) = map.next_key_seed(MemberSeed(&["type", "coordinates", "geometries"]))? {
+        while let Some(key) =
+            map.next_key_seed(MemberSeed(&["type", "coordinates", "geometries"]))?
+        {
             match key {
                 Some(0) => match map.next_value::<TypeName>()? {
                     TypeName::Known(k) if k != "Feature" && k != "FeatureCollection" => {
@@ -693,10 +738,7 @@ impl<'de> Visitor<'de> for GeometrySeed<'_> {
             }
         }
         let Some(kind) = kind else {
-            return Err(cur.fail(
-                Some("geometry"),
-                "the geometry has no `type` member".into(),
-            ));
+            return Err(cur.fail(Some("geometry"), "the geometry has no `type` member".into()));
         };
         if kind == "GeometryCollection" {
             if !has_geometries {
@@ -919,7 +961,10 @@ impl<R: Read> Stream<R> {
 
     /// The line and column (1-based, in bytes) of the next byte.
     pub fn position(&self) -> (usize, usize) {
-        (self.line, (self.pos as isize - self.line_start) as usize + 1)
+        (
+            self.line,
+            (self.pos as isize - self.line_start) as usize + 1,
+        )
     }
 
     /// The bytes of the value the scanner measured.
@@ -927,9 +972,26 @@ impl<R: Read> Stream<R> {
         &self.buf[self.pos..self.pos + len]
     }
 
-    /// Up to `len` of the next bytes, for messages.
-    pub fn peek_bytes(&self, len: usize) -> &[u8] {
-        &self.buf[self.pos..self.end.min(self.pos + len)]
+    /// The bytes read and not consumed.
+    pub fn rest(&self) -> &[u8] {
+        &self.buf[self.pos..self.end]
+    }
+
+    /// Whether the whole input has been read into the buffer.
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Reads more of the input (compacting or growing the buffer as needed).
+    pub fn more(&mut self) -> std::io::Result<bool> {
+        if self.end < self.buf.len() && self.pos > 0 && self.end - self.pos < self.buf.len() / 2 {
+            // Room at the front: compact first so the next read is large.
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.line_start -= self.pos as isize;
+            self.pos = 0;
+        }
+        self.fill()
     }
 
     /// Moves past `n` bytes, counting lines.
