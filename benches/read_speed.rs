@@ -14,12 +14,16 @@ use gigasite::generate::{generate, GenerateOptions};
 use gigasite::layers::{read_fibre, read_grid, read_land};
 use gigasite::progress::Silent;
 
-/// Seconds this thread has run on a CPU (Linux), or None: on a loaded machine MB per
-/// CPU-second is steadier than wall-clock MB/s.
+/// Seconds this process (all threads) has run on a CPU, from /proc/self/stat (Linux;
+/// clock ticks of 1/100 s), or None: on a loaded machine MB per CPU-second is steadier
+/// than wall-clock MB/s.
 fn cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): utime is the 12th.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Best MB/s (wall clock, and per CPU-second) of `runs` reads; what was read is

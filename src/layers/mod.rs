@@ -100,7 +100,7 @@ pub fn hash_file(path: &Path) -> Result<String> {
 pub struct Input<'a> {
     /// The file, or the name to use in messages.
     pub path: &'a Path,
-    reader: Box<dyn Read + 'a>,
+    reader: Box<dyn Read + Send + 'a>,
     total: u64,
     deadline: Deadline,
 }
@@ -208,6 +208,108 @@ pub(crate) fn read_features(
     mut each: impl FnMut(&FeatureCtx<'_>, Option<Geometry>) -> Result<()>,
 ) -> Result<LayerInfo> {
     assert!(keys.len() <= parse::MAX_KEYS);
+    let path = input.path;
+    let mut warnings = Warnings::default();
+    let mut handle = |p: Parsed| -> Result<()> {
+        let Parsed {
+            index,
+            feature,
+            long_string,
+            short_position,
+        } = p;
+        let ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+        if let Some((prop, fid)) = &ctx.mismatch {
+            warnings.id_mismatch += 1;
+            if warnings.first_mismatch.is_none() {
+                warnings.first_mismatch = Some((index, prop.clone(), fid.clone()));
+            }
+        }
+        if let Some((key, len)) = &long_string {
+            return Err(ctx.err(
+                Some(key),
+                format!(
+                    "a string of {len} bytes, over the documented limit of {}",
+                    limits::MAX_STRING_BYTES
+                ),
+            ));
+        }
+        if short_position {
+            return Err(ctx.err(Some("geometry"), "a position needs longitude and latitude"));
+        }
+        each(&ctx, feature.geometry)
+    };
+    let info = if input.total < PIPELINE_BYTES {
+        parse_collection(input, layer, progress, keys, &mut handle)?
+    } else {
+        // Two threads: this one checks features and builds the layer while the other
+        // reads, hashes and parses the next ones. Features before a parse error are
+        // checked first, so the first error in the file is the one reported.
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
+            let parser = scope.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let outcome = parse_collection(input, layer, progress, keys, &mut |p| {
+                    batch.push(p);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        tx.send(full).map_err(|_| Error::Data {
+                            message: "stopped: a feature was rejected".into(),
+                        })?;
+                    }
+                    Ok(())
+                });
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                outcome
+            });
+            let mut failure = None;
+            'batches: for batch in rx.iter() {
+                for p in batch {
+                    if let Err(e) = handle(p) {
+                        failure = Some(e);
+                        break 'batches;
+                    }
+                }
+            }
+            drop(rx);
+            let outcome = match parser.join() {
+                Ok(outcome) => outcome,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            match failure {
+                Some(e) => Err(e),
+                None => outcome,
+            }
+        })?
+    };
+    Ok(LayerInfo {
+        warnings: warnings.into_messages(path),
+        ..info
+    })
+}
+
+/// Files from this size are read on two threads.
+const PIPELINE_BYTES: u64 = 4 << 20;
+/// Features per batch between the threads.
+const BATCH: usize = 1024;
+
+/// A feature as parsed, for [`read_features`] to check and hand to the layer.
+struct Parsed {
+    index: usize,
+    feature: Feature,
+    long_string: Option<(String, usize)>,
+    short_position: bool,
+}
+
+/// Parses the FeatureCollection, handing each feature to `sink` in order.
+fn parse_collection(
+    input: Input<'_>,
+    layer: &str,
+    progress: &dyn Progress,
+    keys: &'static [&'static str],
+    sink: &mut dyn FnMut(Parsed) -> Result<()>,
+) -> Result<LayerInfo> {
     let Input {
         path,
         reader,
@@ -294,7 +396,6 @@ pub(crate) fn read_features(
     let mut crs: Option<JsonValue> = None;
     let mut has_features = false;
     let mut count = 0usize;
-    let mut warnings = Warnings::default();
     let mut first_member = true;
     loop {
         match s.skip_ws().map_err(io_err)? {
@@ -400,29 +501,12 @@ pub(crate) fn read_features(
                             slot.cur.short_position.get(),
                         )
                     });
-                    let ctx =
-                        FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
-                    if let Some((prop, fid)) = &ctx.mismatch {
-                        warnings.id_mismatch += 1;
-                        if warnings.first_mismatch.is_none() {
-                            warnings.first_mismatch = Some((index, prop.clone(), fid.clone()));
-                        }
-                    }
-                    if let Some((key, len)) = &long_string {
-                        return Err(ctx.err(
-                            Some(key),
-                            format!(
-                                "a string of {len} bytes, over the documented limit of {}",
-                                limits::MAX_STRING_BYTES
-                            ),
-                        ));
-                    }
-                    if short_position {
-                        return Err(
-                            ctx.err(Some("geometry"), "a position needs longitude and latitude")
-                        );
-                    }
-                    each(&ctx, feature.geometry)?;
+                    sink(Parsed {
+                        index,
+                        feature,
+                        long_string,
+                        short_position,
+                    })?;
                     s.consume(n);
                     count += 1;
                     match s.skip_ws().map_err(io_err)? {
@@ -511,7 +595,7 @@ pub(crate) fn read_features(
         hash: tally.hash.hex(),
         bytes: tally.bytes,
         features: count,
-        warnings: warnings.into_messages(path),
+        warnings: Vec::new(),
     })
 }
 
