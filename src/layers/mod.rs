@@ -1147,3 +1147,107 @@ impl Layers {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Silent;
+
+    /// A land layer of `n` Point parcels, over the two-thread threshold for large `n`.
+    fn land(n: usize, edit: impl Fn(usize, String) -> String) -> Vec<u8> {
+        let mut s = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
+        for i in 0..n {
+            let f = format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{}.5,50.25,12]}},"properties":{{"id":"P{i}","name":"Parcel number {i} of the test layer","price_eur_per_m2":{},"area_ha":40,"available":true,"country":"DE","extra":[1,2,{{"a":"b"}}]}}}}"#,
+                i % 170,
+                i % 97
+            );
+            s.push_str(&edit(i, f));
+            s.push_str(if i + 1 < n { ",\n" } else { "\n" });
+        }
+        s.push_str("]}\n");
+        s.into_bytes()
+    }
+
+    fn read(bytes: &[u8]) -> Result<(Vec<LandParcel>, LayerInfo)> {
+        read_land_from(Input::bytes(Path::new("big.geojson"), bytes), &Silent)
+    }
+
+    fn index_of(e: &Error) -> usize {
+        match e {
+            Error::Feature { feature, .. } => feature.index,
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn large_layers_read_on_two_threads_like_small_ones() {
+        let bytes = land(40_000, |_, f| f);
+        assert!(bytes.len() as u64 > PIPELINE_BYTES);
+        let (parcels, info) = read(&bytes).unwrap();
+        assert_eq!(parcels.len(), 40_000);
+        assert_eq!(info.features, 40_000);
+        assert_eq!(info.bytes, bytes.len() as u64);
+        let mut h = Fnv::default();
+        h.update(&bytes);
+        assert_eq!(info.hash, h.hex());
+        assert_eq!(parcels[39_999].id, "P39999");
+        assert_eq!(parcels[123].location, Coord { x: 123.5, y: 50.25 });
+        assert_eq!(parcels[5].country.as_deref(), Some("DE"));
+        // The same features in a small file give the same parcels.
+        let small = land(300, |_, f| f);
+        let (few, _) = read(&small).unwrap();
+        assert_eq!(few[299].id, parcels[299].id);
+        assert_eq!(few[299].name, parcels[299].name);
+    }
+
+    #[test]
+    fn the_first_error_in_a_large_layer_is_reported() {
+        // A rejected value late in the file.
+        let bad_value = land(40_000, |i, f| {
+            if i == 30_000 {
+                f.replace("\"area_ha\":40", "\"area_ha\":-1")
+            } else {
+                f
+            }
+        });
+        let e = read(&bad_value).unwrap_err();
+        assert_eq!(index_of(&e), 30_000, "{e}");
+        assert!(e.to_string().contains("P30000"), "{e}");
+        // A syntax error after it: the earlier rejected value is still the error.
+        let both = land(40_000, |i, f| match i {
+            20_000 => f.replace("\"area_ha\":40", "\"area_ha\":-1"),
+            35_000 => f.replace("\"area_ha\":40", "\"area_ha\":4 0"),
+            _ => f,
+        });
+        let e = read(&both).unwrap_err();
+        assert_eq!(index_of(&e), 20_000, "{e}");
+        // A syntax error alone names its feature, property and line.
+        let syntax = land(40_000, |i, f| {
+            if i == 35_000 {
+                f.replace("\"area_ha\":40", "\"area_ha\":NaN")
+            } else {
+                f
+            }
+        });
+        let e = read(&syntax).unwrap_err();
+        assert_eq!(index_of(&e), 35_000, "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains("`area_ha`") && msg.contains("line 35002"), "{msg}");
+        // Cut off in the middle of a feature.
+        let good = land(40_000, |_, f| f);
+        let e = read(&good[..good.len() - 500]).unwrap_err();
+        assert!(e.to_string().contains("truncated JSON"), "{e}");
+    }
+
+    #[test]
+    fn the_deadline_stops_a_large_read() {
+        let bytes = land(20_000, |_, f| f);
+        let e = read_land_from(
+            Input::bytes(Path::new("big.geojson"), &bytes).until(Deadline::after_secs(0.0)),
+            &Silent,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::TimeLimit { stage: "reading layers" }), "{e}");
+    }
+}
