@@ -446,7 +446,7 @@ fn parse_collection(
                             limits::MAX_FEATURES
                         )));
                     }
-                    if index % DEADLINE_EVERY == 0 {
+                    if index.is_multiple_of(DEADLINE_EVERY) {
                         deadline.check(READING)?;
                     }
                     let start = s.position();

@@ -70,6 +70,7 @@ impl fmt::Display for Value {
 
 /// A feature's geometry with its coordinates as read (ranges are checked later).
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::enum_variant_names)] // GeoJSON's names
 pub(crate) enum Geometry {
     Point(Coord),
     MultiPoint(Vec<Coord>),
