@@ -1233,7 +1233,10 @@ mod tests {
         let e = read(&syntax).unwrap_err();
         assert_eq!(index_of(&e), 35_000, "{e}");
         let msg = e.to_string();
-        assert!(msg.contains("`area_ha`") && msg.contains("line 35002"), "{msg}");
+        assert!(
+            msg.contains("`area_ha`") && msg.contains("line 35002"),
+            "{msg}"
+        );
         // Cut off in the middle of a feature.
         let good = land(40_000, |_, f| f);
         let e = read(&good[..good.len() - 500]).unwrap_err();
@@ -1248,6 +1251,14 @@ mod tests {
             &Silent,
         )
         .unwrap_err();
-        assert!(matches!(e, Error::TimeLimit { stage: "reading layers" }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::TimeLimit {
+                    stage: "reading layers"
+                }
+            ),
+            "{e}"
+        );
     }
 }
