@@ -1243,6 +1243,44 @@ mod tests {
         assert!(e.to_string().contains("truncated JSON"), "{e}");
     }
 
+    /// Hands out a few bytes per read, like a pipe.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn small_reads_and_features_longer_than_the_buffer_are_read() {
+        // One feature of about 3 MB (a long name under the string limit is not
+        // enough: a polygon with many positions), read 7 bytes at a time.
+        let ring: Vec<String> = (0..100_000)
+            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
+            .chain(std::iter::once("[10.0,49.9]".to_string()))
+            .collect();
+        let big = format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
+            ring.join(",")
+        );
+        let bytes = land(50, |i, f| if i == 20 { big.clone() } else { f });
+        let input = Input {
+            path: Path::new("trickle.geojson"),
+            reader: Box::new(Trickle(&bytes)),
+            total: bytes.len() as u64,
+            deadline: Deadline::never(),
+        };
+        let (parcels, info) = read_land_from(input, &Silent).unwrap();
+        assert_eq!(parcels.len(), 50);
+        assert_eq!(parcels[20].id, "BIG");
+        assert_eq!(info.bytes, bytes.len() as u64);
+        assert_eq!(read(&bytes).unwrap().0[20].id, "BIG");
+    }
+
     #[test]
     fn the_deadline_stops_a_large_read() {
         let bytes = land(20_000, |_, f| f);

@@ -992,7 +992,14 @@ impl<R: Read> Stream<R> {
             self.line_start -= self.pos as isize;
             self.pos = 0;
         }
-        self.fill()
+        // Fill the free space (growing a full buffer first), so that a feature cut by
+        // the buffer's end is parsed again at most once per doubling, even from an
+        // input that returns small reads (a pipe).
+        let mut more = self.fill()?;
+        while more && self.end < self.buf.len() {
+            more = self.fill()?;
+        }
+        Ok(self.end > self.pos || !self.eof)
     }
 
     /// Moves past `n` bytes, counting lines.
