@@ -30,6 +30,12 @@ pub use grid::{read_grid, read_grid_from, Substation};
 pub use land::{read_land, read_land_from, LandParcel, LocationMethod};
 pub use prices::{read_prices, read_prices_from, PriceZone};
 
+/// Whether `code` is a country code the layers accept (ISO 3166-1 alpha-2, assigned or
+/// user-assigned such as `XK`).
+pub fn is_country_code(code: &str) -> bool {
+    country::is_valid(code)
+}
+
 use crate::deadline::Deadline;
 use crate::error::{self, Error, FeatureRef, Result};
 use crate::progress::Progress;
@@ -1257,7 +1263,7 @@ mod tests {
 
     #[test]
     fn small_reads_and_features_longer_than_the_buffer_are_read() {
-        // One feature of about 3 MB (a long name under the string limit is not
+        // One feature of about 1.7 MB (a long name under the string limit is not
         // enough: a polygon with many positions), read 7 bytes at a time.
         let ring: Vec<String> = (0..100_000)
             .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
