@@ -16,7 +16,7 @@ pub struct FeatureRef {
 impl fmt::Display for FeatureRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.id {
-            Some(id) => write!(f, "feature {} (id {:?})", self.index, id),
+            Some(id) => write!(f, "feature {} (id {})", self.index, clip(id)),
             None => write!(f, "feature {}", self.index),
         }
     }
@@ -76,6 +76,21 @@ impl Error {
             message: message.into(),
         }
     }
+}
+
+/// Characters of a value shown in a message before it is cut.
+pub const CLIP_CHARS: usize = 80;
+
+/// A value as messages show it: quoted, and cut to [`CLIP_CHARS`] characters with an
+/// ellipsis and its full length when longer (`"xxxx…" (70000 characters)`).
+pub fn clip(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= CLIP_CHARS {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(CLIP_CHARS).collect();
+    let quoted = format!("{head:?}");
+    format!("{}…\" ({count} characters)", &quoted[..quoted.len() - 1])
 }
 
 /// The library's result type.

@@ -94,7 +94,7 @@ pub fn run(scenario: &Scenario, opts: &SolveOptions, progress: &dyn Progress) ->
         &mut seconds,
         Stage::ReadLayers,
         "read_layers",
-        || Layers::read(&scenario.layers, progress),
+        || Layers::read_until(&scenario.layers, progress, &deadline),
     )?;
     let candidates = timed(
         progress,

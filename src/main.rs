@@ -254,7 +254,12 @@ fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
     if let Some(path) = &a.map {
         cli::map::write_map(path, &result, false)?;
     }
-    for w in &result.candidates.warnings {
+    for w in result
+        .layers
+        .warnings
+        .iter()
+        .chain(&result.candidates.warnings)
+    {
         errln!("warning: {w}");
     }
     let o = &result.outcome;

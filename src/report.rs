@@ -262,7 +262,7 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "candidates": r.candidates.counts,
         "reductions": o.reductions,
         "program": o.milp,
-        "warnings": r.candidates.warnings,
+        "warnings": r.layers.warnings.iter().chain(&r.candidates.warnings).collect::<Vec<&String>>(),
         "seconds": r.seconds,
         "scenario": r.scenario,
         "layers": layers,

@@ -317,12 +317,14 @@ impl Scenario {
         finite("latency.eur_per_ms", self.latency.eur_per_ms, 0.0)?;
         for (name, path) in self.layers.named() {
             if !path.is_file() {
+                let what = if path.is_dir() {
+                    "is a directory, not a GeoJSON file"
+                } else {
+                    "does not exist"
+                };
                 return Err(Error::scenario(
                     p,
-                    format!(
-                        "`layers.{name}` names {}, which does not exist",
-                        path.display()
-                    ),
+                    format!("`layers.{name}` names {}, which {what}", path.display()),
                 ));
             }
         }

@@ -366,3 +366,216 @@ fn the_command_exits_1_and_writes_nothing() {
         .unwrap()
         .contains("price_eur_per_m2"));
 }
+
+#[test]
+fn item_7_id_property_wins_over_feature_id() {
+    // As after `ogr2ogr -preserve_fid`: feature ids are row numbers, the `id`
+    // property is the real id. Two features differ: one warning for the layer.
+    let land = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","id":1,"geometry":{"type":"Point","coordinates":[10.0,50.0]},"properties":{"id":"A","price_eur_per_m2":10,"area_ha":50}},
+{"type":"Feature","id":2,"geometry":{"type":"Point","coordinates":[10.2,50.05]},"properties":{"id":"B","price_eur_per_m2":12,"area_ha":40}},
+{"type":"Feature","id":"C","geometry":{"type":"Point","coordinates":[10.3,50.05]},"properties":{"id":"C","price_eur_per_m2":12,"area_ha":40}},
+{"type":"Feature","id":"D","geometry":{"type":"Point","coordinates":[10.4,50.05]},"properties":{"price_eur_per_m2":12,"area_ha":40}}]}"#;
+    let c = Case::new("item7");
+    c.write("land", land);
+    let layers = c.read().unwrap();
+    let ids: Vec<_> = layers.land.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["A", "B", "C", "D"]);
+    assert_eq!(layers.warnings.len(), 1, "{:?}", layers.warnings);
+    let w = &layers.warnings[0];
+    assert!(
+        w.contains("land.geojson") && w.contains("2 feature(s)") && w.contains("\"A\""),
+        "{w}"
+    );
+    assert_eq!(layers.info[0].1.warnings.len(), 1);
+    // Errors name the feature by its `id` property.
+    let bad = land.replace(
+        r#""id":"B","price_eur_per_m2":12"#,
+        r#""id":"B","price_eur_per_m2":-1"#,
+    );
+    Case::new("item7err")
+        .write("land", &bad)
+        .error(&["feature 1 (id \"B\")", "`price_eur_per_m2`"]);
+}
+
+#[test]
+fn item_8_country_must_be_an_iso_alpha2_code() {
+    let f = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[10,50]},"properties":{"id":"A","price_eur_per_m2":1,"area_ha":40,"country":"Sweden"}}"#;
+    Case::new("item8").write("land", &land_with(f)).error(&[
+        "land.geojson",
+        "feature 0 (id \"A\")",
+        "`country`",
+        "ISO 3166-1 alpha-2",
+        "\"Sweden\"",
+        "write \"SE\"",
+    ]);
+    for (bad, hint) in [("se", "SE"), ("SWE", "SE"), ("UK", "GB")] {
+        let f = f.replace("Sweden", bad);
+        Case::new("item8b")
+            .write("land", &land_with(&f))
+            .error(&["`country`", &format!("write \"{hint}\"")]);
+    }
+    let f2 = f.replace("Sweden", "AB");
+    Case::new("item8c")
+        .write("land", &land_with(&f2))
+        .error(&["`country`", "\"AB\"", "not one"]);
+    // Zones too; Eurostat's EL is not ISO's GR.
+    let zone = PRICES.replace(r#""country":"DE""#, r#""country":"EL""#);
+    Case::new("item8z").write("prices", &zone).error(&[
+        "prices.geojson",
+        "feature 0",
+        "`country`",
+        "write \"GR\"",
+    ]);
+    // Kosovo's user-assigned XK, and GB, are accepted.
+    for ok in ["XK", "GB", "SE"] {
+        let c = Case::new("item8ok");
+        c.write("land", &land_with(&f.replace("Sweden", ok)));
+        c.write("prices", &PRICES.replace("DE", ok));
+        let layers = c.read().unwrap();
+        assert_eq!(layers.land[0].country.as_deref(), Some(ok));
+        assert_eq!(layers.prices[0].country.as_deref(), Some(ok));
+    }
+}
+
+#[test]
+fn item_10_negative_zone_price_is_rejected() {
+    let zone = PRICES.replace(r#""price_eur_per_mwh":50"#, r#""price_eur_per_mwh":-3.5"#);
+    Case::new("item10").write("prices", &zone).error(&[
+        "prices.geojson",
+        "feature 0",
+        "`price_eur_per_mwh`",
+        ">= 0",
+        "-3.5",
+    ]);
+    let free = PRICES.replace(r#""price_eur_per_mwh":50"#, r#""price_eur_per_mwh":0"#);
+    let c = Case::new("item10ok");
+    c.write("prices", &free);
+    assert_eq!(c.read().unwrap().prices[0].price_eur_per_mwh, 0.0);
+}
+
+#[test]
+fn item_11_nan_and_infinity_name_the_feature_and_property() {
+    let f = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[10,50]},"properties":{"id":"C","price_eur_per_m2":NaN,"area_ha":40}}"#;
+    let text = format!("{},\n{f}]}}", LAND.strip_suffix("]}").unwrap());
+    Case::new("item11nan").write("land", &text).error(&[
+        "land.geojson",
+        "feature 2 (id \"C\")",
+        "`price_eur_per_m2`",
+        "`NaN` is not a JSON number",
+        "line 4",
+    ]);
+    // The id comes after the bad token: found in the feature's text.
+    let f = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[10,-Infinity]},"properties":{"id":"Q","price_eur_per_m2":1,"area_ha":40}}"#;
+    Case::new("item11inf").write("land", &land_with(f)).error(&[
+        "feature 0 (id \"Q\")",
+        "`geometry`",
+        "`-Infinity` is not a JSON number",
+    ]);
+    let f = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[10,50]},"properties":{"id":"A","price_eur_per_m2":1,"area_ha":Infinity}}"#;
+    Case::new("item11inf2")
+        .write("land", &land_with(f))
+        .error(&["feature 0 (id \"A\")", "`area_ha`", "`Infinity`"]);
+}
+
+#[test]
+fn item_11_non_utf8_bytes_name_the_feature_and_property() {
+    let mut bytes = br#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[10,50]},"properties":{"id":"A","price_eur_per_m2":1,"area_ha":40,"name":"Malm"#.to_vec();
+    bytes.push(0xF6); // 'ö' in Latin-1
+    bytes.extend_from_slice(br#""}}]}"#);
+    Case::new("item11utf8").write_bytes("land", &bytes).error(&[
+        "land.geojson",
+        "feature 0 (id \"A\")",
+        "`name`",
+        "not valid UTF-8",
+    ]);
+}
+
+#[test]
+fn item_11_layer_path_that_is_a_directory() {
+    let c = Case::new("item11dir");
+    std::fs::remove_file(c.0.join("grid.geojson")).unwrap();
+    std::fs::create_dir(c.0.join("grid.geojson")).unwrap();
+    let err = Scenario::load(&c.0.join("scenario.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("layers.grid") && err.contains("is a directory"),
+        "{err}"
+    );
+    let err = gigasite::layers::read_grid(&c.0.join("grid.geojson"), &Silent)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+#[test]
+fn item_11_long_ids_are_cut_in_messages() {
+    let id = "x".repeat(70_000);
+    let f = format!(
+        r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[10,50]}},"properties":{{"id":"{id}","price_eur_per_m2":1,"area_ha":40}}}}"#
+    );
+    let msg = Case::new("item11long")
+        .write("land", &land_with(&f))
+        .error(&["feature 0 (id \"xxxx", "…\" (70000 characters)", "`id`"]);
+    assert!(msg.len() < 600, "{} bytes: {}", msg.len(), &msg[..600]);
+    // A long id that fits the string limit, duplicated.
+    let id = "y".repeat(20_000);
+    let f = format!(
+        r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[10,50]}},"properties":{{"id":"{id}","price_eur_per_m2":1,"area_ha":40}}}}"#
+    );
+    let msg = Case::new("item11dup")
+        .write("land", &land_with(&format!("{f},{f}")))
+        .error(&["feature 1", "duplicate id", "(20000 characters)"]);
+    assert!(msg.len() < 600, "{} bytes", msg.len());
+}
+
+#[test]
+fn reading_stops_at_the_deadline() {
+    let c = Case::new("deadline");
+    let err = Layers::read_until(
+        &c.scenario().layers,
+        &Silent,
+        &gigasite::deadline::Deadline::after_secs(0.0),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(
+            err,
+            gigasite::Error::TimeLimit {
+                stage: "reading layers"
+            }
+        ),
+        "{err}"
+    );
+    Layers::read_until(
+        &c.scenario().layers,
+        &Silent,
+        &gigasite::deadline::Deadline::after_secs(3600.0),
+    )
+    .unwrap();
+}
+
+#[test]
+fn coordinates_before_the_type_and_odd_members_are_read() {
+    let land = r#"{"features":[
+{"properties":{"price_eur_per_m2":10,"area_ha":50,"tags":{"a":[1,{"b":null}]},"id":"A"},"geometry":{"coordinates":[10.0,50.0],"type":"Point"},"type":"Feature"},
+{"type":"Feature","geometry":{"coordinates":[[[9,49],[11,49],[11,51],[9,51],[9,49]]],"bbox":[9,49,11,51],"type":"Polygon"},"properties":{"id":"P\u00f6","price_eur_per_m2":1}}],
+"name":"land","type":"FeatureCollection"}"#;
+    let c = Case::new("order");
+    c.write("land", land);
+    let layers = c.read().unwrap();
+    assert_eq!(layers.land[0].location.x, 10.0);
+    assert_eq!(layers.land[1].id, "Pö");
+    assert!(layers.land[1].area_ha > 10_000.0);
+    // Syntax errors between features name the place.
+    Case::new("comma")
+        .write("land", &LAND.replace("}},\n{", "}}\n{"))
+        .error(&[
+            "land.geojson",
+            "expected `,` or `]` after a feature",
+            "line 3",
+        ]);
+}

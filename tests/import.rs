@@ -549,7 +549,7 @@ fn points_from_lon_lat_columns() {
         [
             ("A1", 60.0, 12.5, Some("DE")),
             ("A2", 35.0, 50.0, Some("DE")), // empty cells take the defaults; "Germany" → DE
-            ("A6", 30.0, 0.0, Some("Atlantis")),
+            ("A6", 30.0, 0.0, None),        // not a country: left out, listed in the report
         ]
     );
     assert_eq!(land[2].name.as_deref(), Some("Quoted, name"));

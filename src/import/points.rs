@@ -13,7 +13,8 @@
 //! - `country` is written as ISO 3166-1 alpha-2: alpha-2 codes are kept (Eurostat's
 //!   "EL", "UK" become "GR", "GB"), alpha-3 codes and English names of European
 //!   countries are converted ("Germany", "Netherland" → "DE", "NL"); other values are
-//!   kept as written and listed in the report.
+//!   left out (the land reader accepts only ISO 3166-1 alpha-2 codes) and listed in the
+//!   report.
 //! - With a delimiter other than `,`, numbers may use a decimal comma ("47,03").
 
 use std::collections::{BTreeMap, HashMap};
@@ -258,11 +259,12 @@ pub fn convert(opts: &PointsOptions) -> Result<Output> {
         if let Some(c) = c_country {
             let raw = rec[c].trim();
             if !raw.is_empty() {
-                let country = normalize_country(raw).unwrap_or_else(|| {
-                    *unknown_countries.entry(raw.to_string()).or_default() += 1;
-                    raw.to_string()
-                });
-                p.insert("country".into(), Value::from(country));
+                match normalize_country(raw).filter(|c| crate::layers::is_country_code(c)) {
+                    Some(country) => {
+                        p.insert("country".into(), Value::from(country));
+                    }
+                    None => *unknown_countries.entry(raw.to_string()).or_default() += 1,
+                }
             }
         }
         if c_area.is_some() && area.is_none() {
@@ -314,7 +316,7 @@ pub fn convert(opts: &PointsOptions) -> Result<Output> {
             .map(|(c, n)| format!("{c:?} ({n})"))
             .collect();
         report.note(format!(
-            "country values kept as written (not recognised as ISO 3166 codes or names): {}",
+            "country values left out (not recognised as ISO 3166 codes or names): {}",
             list.join(", ")
         ));
     }

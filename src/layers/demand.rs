@@ -1,9 +1,8 @@
 //! Demand points: where the users of the sites are.
 
 use geo::Coord;
-use geojson::GeometryValue;
 
-use super::{read_features, FeatureCtx, Input, LayerInfo, UniqueIds};
+use super::{read_features, Geometry, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -17,6 +16,9 @@ pub struct DemandPoint {
     pub location: Coord,
 }
 
+/// The properties a demand point is read for (besides `id`).
+const KEYS: &[&str] = &["weight", "name"];
+
 pub fn read_demand(path: &Path, progress: &dyn Progress) -> Result<(Vec<DemandPoint>, LayerInfo)> {
     read_demand_from(Input::file(path)?, progress)
 }
@@ -25,16 +27,14 @@ pub fn read_demand_from(
     input: Input<'_>,
     progress: &dyn Progress,
 ) -> Result<(Vec<DemandPoint>, LayerInfo)> {
-    let path = input.path;
     let mut ids = UniqueIds::default();
-    let mut out = Vec::new();
-    let info = read_features(input, "demand", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
+    let mut out: Vec<DemandPoint> = Vec::new();
+    let info = read_features(input, "demand", progress, KEYS, |ctx, geometry| {
         let id = ctx.required_id()?;
-        ids.check(&ctx, &id, "id")?;
-        let location = match ctx.geometry(feature)? {
-            GeometryValue::Point { coordinates } => ctx.coord(coordinates)?,
-            other => return Err(ctx.wrong_geometry(other, "a Point")),
+        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+        let location = match ctx.geometry(geometry)? {
+            Geometry::Point(c) => ctx.coord(c)?,
+            other => return Err(ctx.wrong_geometry(other.name(), "a Point")),
         };
         out.push(DemandPoint {
             weight: ctx.required_number("weight", Some(0.0))?,

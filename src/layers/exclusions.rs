@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, FeatureCtx, Input, LayerInfo};
+use super::{read_features, Input, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -13,6 +13,9 @@ pub struct Exclusion {
     pub reason: Option<String>,
     pub area: MultiPolygon,
 }
+
+/// The properties an exclusion zone is read for.
+const KEYS: &[&str] = &["reason"];
 
 pub fn read_exclusions(
     path: &Path,
@@ -25,14 +28,11 @@ pub fn read_exclusions_from(
     input: Input<'_>,
     progress: &dyn Progress,
 ) -> Result<(Vec<Exclusion>, LayerInfo)> {
-    let path = input.path;
     let mut out = Vec::new();
-    let info = read_features(input, "exclusions", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
-        let g = ctx.geometry(feature)?;
+    let info = read_features(input, "exclusions", progress, KEYS, |ctx, geometry| {
         let area = ctx
-            .areal(g)?
-            .ok_or_else(|| ctx.wrong_geometry(g, "a Polygon or MultiPolygon"))?;
+            .areal(ctx.geometry(geometry)?)?
+            .map_err(|found| ctx.wrong_geometry(found, "a Polygon or MultiPolygon"))?;
         out.push(Exclusion {
             reason: ctx.string("reason")?,
             area,

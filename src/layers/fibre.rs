@@ -1,9 +1,8 @@
 //! Fibre routes and internet exchange points.
 
 use geo::Coord;
-use geojson::GeometryValue;
 
-use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -32,6 +31,9 @@ pub struct FibreLayer {
     pub ixps: Vec<Ixp>,
 }
 
+/// The properties a fibre feature is read for (besides `id`).
+const KEYS: &[&str] = &["name", "kind"];
+
 pub fn read_fibre(path: &Path, progress: &dyn Progress) -> Result<(FibreLayer, LayerInfo)> {
     read_fibre_from(Input::file(path)?, progress)
 }
@@ -43,55 +45,56 @@ pub fn read_fibre_from(
     let path = input.path;
     let mut ids = UniqueIds::default();
     let mut layer = FibreLayer::default();
-    let info = read_features(input, "fibre", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
+    let info = read_features(input, "fibre", progress, KEYS, |ctx, geometry| {
         let id = ctx.required_id()?;
-        ids.check(&ctx, &id, "id")?;
+        ids.check(ctx, &id, "id", || {
+            let routes = layer.routes.iter().map(|r| &r.id);
+            routes
+                .chain(layer.ixps.iter().map(|x| &x.id))
+                .any(|x| *x == id)
+        })?;
         let name = ctx.string("name")?;
-        let line = |coords: &[geojson::Position]| -> Result<Vec<Coord>> {
-            let line = coords
-                .iter()
-                .map(|p| ctx.coord(p))
-                .collect::<Result<Vec<_>>>()?;
+        let line = |coords: Vec<Coord>| -> Result<Vec<Coord>> {
+            let line = ctx.coords(coords)?;
             if line.len() < 2 {
                 return Err(ctx.err(Some("geometry"), "a route line needs at least 2 positions"));
             }
             Ok(line)
         };
-        match ctx.geometry(feature)? {
-            GeometryValue::Point { coordinates } => {
+        match ctx.geometry(geometry)? {
+            Geometry::Point(c) => {
                 let kind = ctx.string("kind")?;
                 if kind.as_deref() != Some("ixp") {
                     return Err(ctx.err(
                         Some("kind"),
                         format!(
-                            "a Point in the fibre layer must have kind = \"ixp\", found {kind:?}"
+                            "a Point in the fibre layer must have kind = \"ixp\", found {}",
+                            kind.as_deref()
+                                .map_or("none".to_string(), crate::error::clip)
                         ),
                     ));
                 }
                 layer.ixps.push(Ixp {
                     id,
                     name,
-                    location: ctx.coord(coordinates)?,
+                    location: ctx.coord(c)?,
                 });
             }
-            GeometryValue::LineString { coordinates } => layer.routes.push(Route {
+            Geometry::LineString(coords) => layer.routes.push(Route {
                 id,
                 name,
-                parts: vec![line(coordinates)?],
+                parts: vec![line(coords)?],
             }),
-            GeometryValue::MultiLineString { coordinates } => layer.routes.push(Route {
+            Geometry::MultiLineString(lines) => layer.routes.push(Route {
                 id,
                 name,
-                parts: coordinates
-                    .iter()
-                    .map(|c| line(c))
-                    .collect::<Result<Vec<_>>>()?,
+                parts: lines.into_iter().map(line).collect::<Result<Vec<_>>>()?,
             }),
             other => {
-                return Err(
-                    ctx.wrong_geometry(other, "a LineString, MultiLineString or an IXP Point")
-                )
+                return Err(ctx.wrong_geometry(
+                    other.name(),
+                    "a LineString, MultiLineString or an IXP Point",
+                ))
             }
         }
         Ok(())

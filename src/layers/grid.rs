@@ -1,9 +1,8 @@
 //! Grid substations with spare capacity.
 
 use geo::Coord;
-use geojson::GeometryValue;
 
-use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -18,6 +17,9 @@ pub struct Substation {
     pub location: Coord,
 }
 
+/// The properties a substation is read for (besides `id`).
+const KEYS: &[&str] = &["headroom_mw", "voltage_kv", "name"];
+
 pub fn read_grid(path: &Path, progress: &dyn Progress) -> Result<(Vec<Substation>, LayerInfo)> {
     read_grid_from(Input::file(path)?, progress)
 }
@@ -28,14 +30,13 @@ pub fn read_grid_from(
 ) -> Result<(Vec<Substation>, LayerInfo)> {
     let path = input.path;
     let mut ids = UniqueIds::default();
-    let mut out = Vec::new();
-    let info = read_features(input, "grid", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
+    let mut out: Vec<Substation> = Vec::new();
+    let info = read_features(input, "grid", progress, KEYS, |ctx, geometry| {
         let id = ctx.required_id()?;
-        ids.check(&ctx, &id, "id")?;
-        let location = match ctx.geometry(feature)? {
-            GeometryValue::Point { coordinates } => ctx.coord(coordinates)?,
-            other => return Err(ctx.wrong_geometry(other, "a Point")),
+        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+        let location = match ctx.geometry(geometry)? {
+            Geometry::Point(c) => ctx.coord(c)?,
+            other => return Err(ctx.wrong_geometry(other.name(), "a Point")),
         };
         out.push(Substation {
             headroom_mw: ctx.required_number("headroom_mw", Some(0.0))?,

@@ -1,10 +1,9 @@
 //! Land parcels: the candidate sites.
 
 use geo::{Coord, GeodesicArea, InteriorPoint, MultiPolygon};
-use geojson::GeometryValue;
 use serde::Serialize;
 
-use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -46,6 +45,15 @@ pub struct LandParcel {
     pub outline: Option<MultiPolygon>,
 }
 
+/// The properties a land feature is read for (besides `id`).
+const KEYS: &[&str] = &[
+    "price_eur_per_m2",
+    "area_ha",
+    "available",
+    "country",
+    "name",
+];
+
 pub fn read_land(path: &Path, progress: &dyn Progress) -> Result<(Vec<LandParcel>, LayerInfo)> {
     read_land_from(Input::file(path)?, progress)
 }
@@ -56,20 +64,16 @@ pub fn read_land_from(
 ) -> Result<(Vec<LandParcel>, LayerInfo)> {
     let path = input.path;
     let mut ids = UniqueIds::default();
-    let mut out = Vec::new();
-    let info = read_features(input, "land", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
+    let mut out: Vec<LandParcel> = Vec::new();
+    let info = read_features(input, "land", progress, KEYS, |ctx, geometry| {
         let id = ctx.required_id()?;
-        ids.check(&ctx, &id, "id")?;
-        let geometry = ctx.geometry(feature)?;
-        let (location, method, outline) = match geometry {
-            GeometryValue::Point { coordinates } => {
-                (ctx.coord(coordinates)?, LocationMethod::Point, None)
-            }
+        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+        let (location, method, outline) = match ctx.geometry(geometry)? {
+            Geometry::Point(c) => (ctx.coord(c)?, LocationMethod::Point, None),
             other => {
-                let area = ctx
-                    .areal(other)?
-                    .ok_or_else(|| ctx.wrong_geometry(other, "a Point, Polygon or MultiPolygon"))?;
+                let area = ctx.areal(other)?.map_err(|found| {
+                    ctx.wrong_geometry(found, "a Point, Polygon or MultiPolygon")
+                })?;
                 let p = area.interior_point().ok_or_else(|| {
                     ctx.err(
                         Some("geometry"),
@@ -89,7 +93,7 @@ pub fn read_land_from(
                 return Err(ctx.err(Some("area_ha"), "missing: required for Point parcels"))
             }
         };
-        let country = ctx.string("country")?;
+        let country = ctx.country("country")?;
         out.push(LandParcel {
             price_eur_per_m2: ctx.required_number("price_eur_per_m2", Some(0.0))?,
             available: ctx.boolean("available")?.unwrap_or(true),

@@ -4,19 +4,24 @@
 //! FeatureCollection, checking coordinates, and reading typed properties with
 //! errors that name the file, the feature and the property.
 
+mod country;
 mod demand;
 mod exclusions;
 mod fibre;
 mod grid;
 mod land;
+mod parse;
 mod prices;
 
+use std::cell::Cell;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use geojson::{Feature, GeometryValue, JsonObject, JsonValue, Position};
+use serde_json::Value as JsonValue;
+
+use parse::{Cursor, Feature, FeatureSlot, Geometry, ScanError, Stream, Value, SLOT};
 
 pub use demand::{read_demand, read_demand_from, DemandPoint};
 pub use exclusions::{read_exclusions, read_exclusions_from, Exclusion};
@@ -25,7 +30,14 @@ pub use grid::{read_grid, read_grid_from, Substation};
 pub use land::{read_land, read_land_from, LandParcel, LocationMethod};
 pub use prices::{read_prices, read_prices_from, PriceZone};
 
-use crate::error::{Error, FeatureRef, Result};
+/// Whether `code` is a country code the layers accept (ISO 3166-1 alpha-2, assigned or
+/// user-assigned such as `XK`).
+pub fn is_country_code(code: &str) -> bool {
+    country::is_valid(code)
+}
+
+use crate::deadline::Deadline;
+use crate::error::{self, Error, FeatureRef, Result};
 use crate::progress::Progress;
 
 /// Limits on what a layer may hold; beyond them reading fails with a clear error.
@@ -48,6 +60,9 @@ pub struct LayerInfo {
     pub hash: String,
     pub bytes: u64,
     pub features: usize,
+    /// Problems that did not stop the layer from being read (e.g. a GeoJSON `id`
+    /// that differs from the `id` property), one line each.
+    pub warnings: Vec<String>,
 }
 
 /// 64-bit FNV-1a, incrementally, shown as hex: a change detector for layer files,
@@ -91,18 +106,26 @@ pub fn hash_file(path: &Path) -> Result<String> {
 pub struct Input<'a> {
     /// The file, or the name to use in messages.
     pub path: &'a Path,
-    reader: Box<dyn Read + 'a>,
+    reader: Box<dyn Read + Send + 'a>,
     total: u64,
+    deadline: Deadline,
 }
 
 impl<'a> Input<'a> {
     pub fn file(path: &'a Path) -> Result<Input<'a>> {
+        if path.is_dir() {
+            return Err(Error::Layer {
+                path: path.to_path_buf(),
+                message: "is a directory, not a GeoJSON file".into(),
+            });
+        }
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         Ok(Input {
             path,
             reader: Box::new(file),
             total,
+            deadline: Deadline::never(),
         })
     }
 
@@ -111,7 +134,15 @@ impl<'a> Input<'a> {
             path: label,
             reader: Box::new(bytes),
             total: bytes.len() as u64,
+            deadline: Deadline::never(),
         }
+    }
+
+    /// Stops reading with `Error::TimeLimit { stage: "reading layers" }` once
+    /// `deadline` has passed (checked every few thousand features).
+    pub fn until(mut self, deadline: Deadline) -> Input<'a> {
+        self.deadline = deadline;
+        self
     }
 }
 
@@ -139,21 +170,159 @@ impl<R: Read> Read for Tally<'_, R> {
     }
 }
 
+/// Warnings about a layer that do not stop it from being read.
+#[derive(Default)]
+struct Warnings {
+    /// Features whose GeoJSON `id` differs from their `id` property, and the first.
+    id_mismatch: usize,
+    first_mismatch: Option<(usize, String, String)>,
+}
+
+impl Warnings {
+    fn into_messages(self, path: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((index, prop, fid)) = self.first_mismatch {
+            out.push(format!(
+                "{}: {} feature(s) have a GeoJSON `id` that differs from their `id` property \
+                 (first: feature {index}, `id` property {}, feature id {}); the property is used \
+                 (`ogr2ogr -preserve_fid` writes row numbers as feature ids)",
+                path.display(),
+                self.id_mismatch,
+                error::clip(&prop),
+                error::clip(&fid),
+            ));
+        }
+        out
+    }
+}
+
+/// Features between deadline checks.
+const DEADLINE_EVERY: usize = 4096;
+
 /// Streams the features of a GeoJSON FeatureCollection to `each`, one at a time, so
-/// memory holds what `each` keeps rather than the file's text. Checks the top level
-/// (a FeatureCollection; a `crs` member, if any, naming WGS84); a UTF-8 byte-order
-/// mark is skipped; the file's hash is computed on the way.
-pub fn read_features(
+/// memory holds what `each` keeps rather than the file's text. Each feature is
+/// deserialised straight into its geometry and the properties named in `keys` (plus
+/// `id`); other properties are skipped. Checks the top level (a FeatureCollection; a
+/// `crs` member, if any, naming WGS84); a UTF-8 byte-order mark is skipped; the file's
+/// hash is computed on the way; the input's deadline is checked every few thousand
+/// features.
+pub(crate) fn read_features(
     input: Input<'_>,
     layer: &str,
     progress: &dyn Progress,
-    mut each: impl FnMut(usize, &Feature) -> Result<()>,
+    keys: &'static [&'static str],
+    mut each: impl FnMut(&FeatureCtx<'_>, Option<Geometry>) -> Result<()>,
+) -> Result<LayerInfo> {
+    assert!(keys.len() <= parse::MAX_KEYS);
+    let path = input.path;
+    let mut warnings = Warnings::default();
+    let mut handle = |p: Parsed| -> Result<()> {
+        let Parsed {
+            index,
+            feature,
+            long_string,
+            short_position,
+        } = p;
+        let ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+        if let Some((prop, fid)) = &ctx.mismatch {
+            warnings.id_mismatch += 1;
+            if warnings.first_mismatch.is_none() {
+                warnings.first_mismatch = Some((index, prop.clone(), fid.clone()));
+            }
+        }
+        if let Some((key, len)) = &long_string {
+            return Err(ctx.err(
+                Some(key),
+                format!(
+                    "a string of {len} bytes, over the documented limit of {}",
+                    limits::MAX_STRING_BYTES
+                ),
+            ));
+        }
+        if short_position {
+            return Err(ctx.err(Some("geometry"), "a position needs longitude and latitude"));
+        }
+        each(&ctx, feature.geometry)
+    };
+    let info = if input.total < PIPELINE_BYTES {
+        parse_collection(input, layer, progress, keys, &mut handle)?
+    } else {
+        // Two threads: this one checks features and builds the layer while the other
+        // reads, hashes and parses the next ones. Features before a parse error are
+        // checked first, so the first error in the file is the one reported.
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
+            let parser = scope.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let outcome = parse_collection(input, layer, progress, keys, &mut |p| {
+                    batch.push(p);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        tx.send(full).map_err(|_| Error::Data {
+                            message: "stopped: a feature was rejected".into(),
+                        })?;
+                    }
+                    Ok(())
+                });
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                outcome
+            });
+            let mut failure = None;
+            'batches: for batch in rx.iter() {
+                for p in batch {
+                    if let Err(e) = handle(p) {
+                        failure = Some(e);
+                        break 'batches;
+                    }
+                }
+            }
+            drop(rx);
+            let outcome = match parser.join() {
+                Ok(outcome) => outcome,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            match failure {
+                Some(e) => Err(e),
+                None => outcome,
+            }
+        })?
+    };
+    Ok(LayerInfo {
+        warnings: warnings.into_messages(path),
+        ..info
+    })
+}
+
+/// Files from this size are read on two threads.
+const PIPELINE_BYTES: u64 = 4 << 20;
+/// Features per batch between the threads.
+const BATCH: usize = 1024;
+
+/// A feature as parsed, for [`read_features`] to check and hand to the layer.
+struct Parsed {
+    index: usize,
+    feature: Feature,
+    long_string: Option<(String, usize)>,
+    short_position: bool,
+}
+
+/// Parses the FeatureCollection, handing each feature to `sink` in order.
+fn parse_collection(
+    input: Input<'_>,
+    layer: &str,
+    progress: &dyn Progress,
+    keys: &'static [&'static str],
+    sink: &mut dyn FnMut(Parsed) -> Result<()>,
 ) -> Result<LayerInfo> {
     let Input {
         path,
         reader,
         total,
+        deadline,
     } = input;
+    deadline.check(READING)?;
     let tally = Tally {
         inner: reader,
         hash: Fnv::default(),
@@ -165,346 +334,362 @@ pub fn read_features(
     };
     let capacity = usize::try_from(total)
         .unwrap_or(usize::MAX)
+        .saturating_add(16)
         .clamp(8 << 10, 1 << 20);
-    let mut reader = BufReader::with_capacity(capacity, tally);
+    let mut s = Stream::new(tally, capacity);
     let layer_err = |message: String| Error::Layer {
         path: path.to_path_buf(),
         message,
     };
-    {
-        let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
-        if head.starts_with(b"\xEF\xBB\xBF") {
-            reader.consume(3);
+    let io_err = |e: std::io::Error| layer_err(format!("could not be read: {e}"));
+    let syntax = |s: &Stream<_>, what: &str| {
+        let (line, col) = s.position();
+        layer_err(format!(
+            "not valid JSON: {what} at line {line} column {col}"
+        ))
+    };
+    let truncated = |s: &Stream<_>| {
+        let (line, _) = s.position();
+        layer_err(format!(
+            "truncated JSON: the file ends early (at line {line})"
+        ))
+    };
+    let scan_err = |s: &Stream<_>, e: ScanError| match e {
+        ScanError::Io(e) => io_err(e),
+        ScanError::Eof => truncated(s),
+        ScanError::TooLong => syntax(s, "a value too long"),
+    };
+    // Parses a whole top-level value held in the buffer.
+    let value_err = |start: (usize, usize), e: serde_json::Error| {
+        let (line, col) = shift(start, &e);
+        let what = if e.to_string().contains("recursion limit") {
+            format!("JSON nested deeper than {} levels", limits::MAX_DEPTH)
+        } else if e.is_eof() {
+            "truncated JSON: the file ends early".to_string()
+        } else {
+            format!("not valid JSON: {}", parse::bare_message(&e))
+        };
+        layer_err(format!("{what} at line {line} column {col}"))
+    };
+
+    s.skip_bom().map_err(io_err)?;
+    match s.skip_ws().map_err(io_err)? {
+        None => {
+            return Err(layer_err(
+                "the file is empty: expected a GeoJSON FeatureCollection".into(),
+            ))
+        }
+        Some(b'{') => {}
+        Some(first) => {
+            let start = s.position();
+            let n = s.scan(usize::MAX).map_err(|e| scan_err(&s, e))?;
+            serde_json::from_slice::<serde::de::IgnoredAny>(s.slice(n))
+                .map_err(|e| value_err(start, e))?;
+            let what = match first {
+                b'[' => "a JSON array",
+                b'"' => "a JSON string",
+                b't' | b'f' => "a JSON boolean",
+                b'n' => "JSON null",
+                _ => "a JSON number",
+            };
+            return Err(layer_err(format!(
+                "expected a GeoJSON FeatureCollection, found {what}"
+            )));
         }
     }
-    let mut failure: Option<Error> = None;
+    s.consume(1);
+    let mut kind: Option<JsonValue> = None;
+    let mut crs: Option<JsonValue> = None;
+    let mut has_features = false;
     let mut count = 0usize;
-    let outcome = {
-        let mut de = serde_json::Deserializer::from_reader(&mut reader);
-        let visitor = TopVisitor {
-            path,
-            each: &mut each,
-            failure: &mut failure,
-            count: &mut count,
-        };
-        serde::Deserializer::deserialize_any(&mut de, visitor).and_then(|top| de.end().map(|_| top))
-    };
-    if let Some(e) = failure {
-        return Err(e);
+    let mut first_member = true;
+    loop {
+        match s.skip_ws().map_err(io_err)? {
+            None => return Err(truncated(&s)),
+            Some(b'}') if first_member => {
+                s.consume(1);
+                break;
+            }
+            Some(b'"') => {}
+            Some(_) => return Err(syntax(&s, "expected a member name (a string)")),
+        }
+        let start = s.position();
+        let n = s.scan(usize::MAX).map_err(|e| scan_err(&s, e))?;
+        let key: String = serde_json::from_slice(s.slice(n)).map_err(|e| value_err(start, e))?;
+        s.consume(n);
+        match s.skip_ws().map_err(io_err)? {
+            None => return Err(truncated(&s)),
+            Some(b':') => s.consume(1),
+            Some(_) => return Err(syntax(&s, "expected `:` after a member name")),
+        }
+        if s.skip_ws().map_err(io_err)?.is_none() {
+            return Err(truncated(&s));
+        }
+        match key.as_str() {
+            "features" => {
+                has_features = true;
+                if s.peek().map_err(io_err)? != Some(b'[') {
+                    return Err(syntax(
+                        &s,
+                        "the `features` member must be an array of features; found something else",
+                    ));
+                }
+                s.consume(1);
+                let mut need_value = false;
+                loop {
+                    match s.skip_ws().map_err(io_err)? {
+                        None => return Err(truncated(&s)),
+                        Some(b']') if !need_value => {
+                            s.consume(1);
+                            break;
+                        }
+                        Some(_) => {}
+                    }
+                    let index = count;
+                    if index >= limits::MAX_FEATURES {
+                        return Err(layer_err(format!(
+                            "more than {} features: over the documented limit",
+                            limits::MAX_FEATURES
+                        )));
+                    }
+                    if index.is_multiple_of(DEADLINE_EVERY) {
+                        deadline.check(READING)?;
+                    }
+                    let start = s.position();
+                    // serde_json parses the feature from the buffer and says where it
+                    // ended; a feature cut by the buffer's end is parsed again once
+                    // more of the file is read (about once per megabyte).
+                    let n = loop {
+                        SLOT.with(|slot| slot.borrow_mut().reset(keys));
+                        let avail = s.rest();
+                        let mut it =
+                            serde_json::Deserializer::from_slice(avail).into_iter::<FeatureSlot>();
+                        match it.next() {
+                            Some(Ok(FeatureSlot)) => break it.byte_offset(),
+                            Some(Err(e)) if e.is_eof() && !s.at_eof() => {
+                                if avail.len() > limits::MAX_FEATURE_BYTES {
+                                    let id = parse::find_id(&avail[..avail.len().min(1 << 20)]);
+                                    return Err(feature_error(
+                                        path,
+                                        index,
+                                        id,
+                                        None,
+                                        format!(
+                                            "the feature's JSON is over the documented limit of {} bytes",
+                                            limits::MAX_FEATURE_BYTES
+                                        ),
+                                    ));
+                                }
+                                s.more().map_err(io_err)?;
+                            }
+                            Some(Err(e)) => {
+                                return Err(SLOT.with(|slot| {
+                                    let slot = slot.borrow();
+                                    feature_json_error(
+                                        path,
+                                        index,
+                                        avail,
+                                        start,
+                                        &slot.cur,
+                                        &slot.feature,
+                                        &e,
+                                    )
+                                }))
+                            }
+                            None => return Err(truncated(&s)),
+                        }
+                    };
+                    let (feature, long_string, short_position) = SLOT.with(|slot| {
+                        let mut slot = slot.borrow_mut();
+                        (
+                            std::mem::take(&mut slot.feature),
+                            slot.cur.long_string.take(),
+                            slot.cur.short_position.get(),
+                        )
+                    });
+                    sink(Parsed {
+                        index,
+                        feature,
+                        long_string,
+                        short_position,
+                    })?;
+                    s.consume(n);
+                    count += 1;
+                    match s.skip_ws().map_err(io_err)? {
+                        None => return Err(truncated(&s)),
+                        Some(b',') => {
+                            s.consume(1);
+                            need_value = true;
+                        }
+                        Some(b']') => {
+                            s.consume(1);
+                            break;
+                        }
+                        Some(_) => return Err(syntax(&s, "expected `,` or `]` after a feature")),
+                    }
+                }
+            }
+            "type" | "crs" => {
+                let start = s.position();
+                let n = s
+                    .scan(limits::MAX_FEATURE_BYTES)
+                    .map_err(|e| scan_err(&s, e))?;
+                let v: JsonValue =
+                    serde_json::from_slice(s.slice(n)).map_err(|e| value_err(start, e))?;
+                s.consume(n);
+                if key == "type" {
+                    kind = Some(v);
+                } else {
+                    crs = Some(v);
+                }
+            }
+            _ => {
+                // Checked as JSON and skipped without recursion (deep nesting is fine here).
+                let start = s.position();
+                let n = s.scan(usize::MAX).map_err(|e| scan_err(&s, e))?;
+                serde_json::from_slice::<serde::de::IgnoredAny>(s.slice(n))
+                    .map_err(|e| value_err(start, e))?;
+                s.consume(n);
+            }
+        }
+        first_member = false;
+        match s.skip_ws().map_err(io_err)? {
+            None => return Err(truncated(&s)),
+            Some(b',') => s.consume(1),
+            Some(b'}') => {
+                s.consume(1);
+                break;
+            }
+            Some(_) => return Err(syntax(&s, "expected `,` or `}` after a member")),
+        }
     }
-    let top = outcome.map_err(|e| {
-        let what = if e.to_string().contains("recursion limit") {
-            format!("JSON nested deeper than {} levels ({e})", limits::MAX_DEPTH)
-        } else if e.is_eof() {
-            format!("truncated JSON: the file ends early ({e})")
-        } else if e.is_io() {
-            format!("could not be read: {e}")
-        } else {
-            format!("not valid JSON: {e}")
-        };
-        layer_err(what)
-    })?;
-    match top.kind.as_deref() {
-        Some("FeatureCollection") if top.has_features => {}
-        Some("FeatureCollection") => {
+    if s.skip_ws().map_err(io_err)?.is_some() {
+        return Err(syntax(
+            &s,
+            "trailing characters after the FeatureCollection",
+        ));
+    }
+    match kind.as_ref().map(|k| k.as_str()) {
+        Some(Some("FeatureCollection")) if has_features => {}
+        Some(Some("FeatureCollection")) => {
             return Err(layer_err(
                 "the FeatureCollection has no `features` member".into(),
             ))
         }
-        Some(other) => {
+        Some(Some(other)) => {
             return Err(layer_err(format!(
-                "expected a GeoJSON FeatureCollection, found a {other}"
+                "expected a GeoJSON FeatureCollection, found a {}",
+                error::clip(other).trim_matches('"')
             )))
+        }
+        Some(None) => {
+            return Err(layer_err(
+                "expected a GeoJSON FeatureCollection, found a (type that is not a string)".into(),
+            ))
         }
         None => return Err(layer_err(
             "expected a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\")"
                 .into(),
         )),
     }
-    if let Some(crs) = &top.crs {
+    if let Some(crs) = &crs {
         check_crs(crs).map_err(layer_err)?;
     }
-    let tally = reader.into_inner();
+    let tally = s.into_inner();
     Ok(LayerInfo {
         path: path.to_path_buf(),
         hash: tally.hash.hex(),
         bytes: tally.bytes,
         features: count,
+        warnings: Vec::new(),
     })
 }
 
-/// The top-level members that matter, once the features have been streamed.
-struct Top {
-    kind: Option<String>,
-    crs: Option<JsonValue>,
-    has_features: bool,
-}
+const READING: &str = "reading layers";
 
-impl Top {
-    fn not_an_object(what: &str) -> Top {
-        Top {
-            kind: Some(what.into()),
-            crs: None,
-            has_features: false,
-        }
+/// A serde_json position inside a value that starts at `start` (1-based line and
+/// column in the file), as a position in the file.
+fn shift(start: (usize, usize), e: &serde_json::Error) -> (usize, usize) {
+    if e.line() <= 1 {
+        (start.0, start.1 + e.column().saturating_sub(1))
+    } else {
+        (start.0 + e.line() - 1, e.column())
     }
 }
 
-struct TopVisitor<'a, F> {
-    path: &'a Path,
-    each: &'a mut F,
-    failure: &'a mut Option<Error>,
-    count: &'a mut usize,
-}
-
-impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for TopVisitor<'_, F> {
-    type Value = Top;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Top, A::Error> {
-        let mut top = Top {
-            kind: None,
-            crs: None,
-            has_features: false,
-        };
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "type" => {
-                    let v: JsonValue = map.next_value()?;
-                    top.kind = Some(
-                        v.as_str()
-                            .unwrap_or("(type that is not a string)")
-                            .to_string(),
-                    );
-                }
-                "crs" => top.crs = Some(map.next_value()?),
-                "features" => {
-                    top.has_features = true;
-                    map.next_value_seed(FeaturesSeed {
-                        path: self.path,
-                        each: &mut *self.each,
-                        failure: &mut *self.failure,
-                        count: &mut *self.count,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(top)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Top, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(Top::not_an_object("JSON array"))
-    }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON string"))
-    }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON number"))
-    }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON number"))
-    }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON number"))
-    }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON boolean"))
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Top, E> {
-        Ok(Top::not_an_object("JSON null"))
-    }
-}
-
-struct FeaturesSeed<'a, F> {
-    path: &'a Path,
-    each: &'a mut F,
-    failure: &'a mut Option<Error>,
-    count: &'a mut usize,
-}
-
-impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::DeserializeSeed<'de>
-    for FeaturesSeed<'_, F>
-{
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, F: FnMut(usize, &Feature) -> Result<()>> serde::de::Visitor<'de> for FeaturesSeed<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of features")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<(), A::Error> {
-        use serde::de::Error as _;
-        let mut index = 0usize;
-        // Each feature is first taken as raw text (numbers unparsed), so a number out
-        // of f64 range can be pinned to its feature and property.
-        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
-            let text = raw.get();
-            let checked = if index >= limits::MAX_FEATURES {
-                Err(Error::Layer {
-                    path: self.path.to_path_buf(),
-                    message: format!(
-                        "more than {} features: over the documented limit",
-                        limits::MAX_FEATURES
-                    ),
-                })
-            } else if text.len() > limits::MAX_FEATURE_BYTES {
-                Err(raw_feature_error(
-                    self.path,
-                    index,
-                    text,
-                    None,
-                    format!(
-                        "the feature's JSON is {} bytes, over the documented limit of {}",
-                        text.len(),
-                        limits::MAX_FEATURE_BYTES
-                    ),
-                ))
-            } else {
-                serde_json::from_str::<Feature>(text)
-                    .map_err(|e| feature_parse_error(self.path, index, text, &e))
-                    .and_then(|feature| {
-                        check_strings(self.path, index, &feature)?;
-                        (self.each)(index, &feature)
-                    })
-            };
-            if let Err(e) = checked {
-                *self.failure = Some(e);
-                return Err(A::Error::custom("stopped at a bad feature"));
-            }
-            index += 1;
-            *self.count = index;
-        }
-        Ok(())
-    }
-}
-
-/// Long strings in properties fail cleanly.
-fn check_strings(path: &Path, index: usize, feature: &Feature) -> Result<()> {
-    if let Some(props) = &feature.properties {
-        for (k, v) in props {
-            if let JsonValue::String(s) = v {
-                if s.len() > limits::MAX_STRING_BYTES {
-                    let ctx = FeatureCtx::new(path, index, feature);
-                    return Err(ctx.err(
-                        Some(k),
-                        format!(
-                            "a string of {} bytes, over the documented limit of {}",
-                            s.len(),
-                            limits::MAX_STRING_BYTES
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An error for a feature known only as text: finds its id if it can.
-fn raw_feature_error(
+fn feature_error(
     path: &Path,
     index: usize,
-    text: &str,
+    id: Option<String>,
     property: Option<String>,
     message: String,
 ) -> Error {
     Error::Feature {
         path: path.to_path_buf(),
-        feature: FeatureRef {
-            index,
-            id: find_id(text),
-        },
+        feature: FeatureRef { index, id },
         property,
         message,
     }
 }
 
-/// The feature's `id` from its text, when it is a plain string or number.
-fn find_id(text: &str) -> Option<String> {
-    let at = text.find("\"id\"")?;
-    let rest = text[at + 4..].trim_start().strip_prefix(':')?.trim_start();
-    if let Some(s) = rest.strip_prefix('"') {
-        return s.find('"').map(|end| s[..end].to_string());
+/// Explains why one feature's text did not deserialise: names the feature (its id
+/// from what was read, else from its text), the property being read, and the place.
+fn feature_json_error(
+    path: &Path,
+    index: usize,
+    text: &[u8],
+    start: (usize, usize),
+    cur: &Cursor,
+    feature: &Feature,
+    e: &serde_json::Error,
+) -> Error {
+    let id = feature.values[0]
+        .as_ref()
+        .and_then(Value::as_id)
+        .or_else(|| feature.feature_id.as_ref().and_then(Value::as_id))
+        .or_else(|| parse::find_id(text));
+    if let Some((property, message)) = &cur.problem {
+        return feature_error(path, index, id, property.clone(), message.clone());
     }
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '+'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| rest[..end].to_string())
-}
-
-/// Explains why one feature's text did not parse, naming the property when the
-/// problem is a number beyond f64 (e.g. 1e999).
-fn feature_parse_error(path: &Path, index: usize, text: &str, e: &serde_json::Error) -> Error {
+    let property = (!cur.key.is_empty()).then(|| cur.key.clone());
+    let (line, col) = shift(start, e);
+    let at = format!("line {line} column {col}");
     let msg = e.to_string();
-    if msg.contains("number out of range") {
-        // Walk back from the error to the key whose value overflowed.
-        let offset = line_col_offset(text, e.line(), e.column()).min(text.len());
-        let property = text.get(..offset).and_then(|head| {
-            let colon = head.rfind(':')?;
-            let before = head[..colon].trim_end().strip_suffix('"')?;
-            let start = before.rfind('"')?;
-            Some(before[start + 1..].to_string())
-        });
-        return raw_feature_error(
-            path,
-            index,
-            text,
-            property,
-            "not a finite number (it overflows a 64-bit float)".into(),
-        );
-    }
-    if msg.contains("recursion limit") {
-        return raw_feature_error(
-            path,
-            index,
-            text,
-            None,
-            format!(
-                "JSON nested deeper than {} levels ({msg})",
-                limits::MAX_DEPTH
-            ),
-        );
-    }
-    raw_feature_error(
-        path,
-        index,
-        text,
-        None,
-        format!("not a valid GeoJSON feature: {msg}"),
-    )
-}
-
-fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return offset + col.saturating_sub(1);
-        }
-        offset += l.len();
-    }
-    text.len()
+    let bare = parse::bare_message(e);
+    let offset = parse::line_col_offset(text, e.line(), e.column());
+    let here = text.get(offset.saturating_sub(3)..).unwrap_or(&[]);
+    let message = if e.is_eof() {
+        format!(
+            "truncated JSON: the file ends inside the feature, which starts at line {} column {}",
+            start.0, start.1
+        )
+    } else if msg.contains("number out of range") {
+        "not a finite number (it overflows a 64-bit float)".to_string()
+    } else if msg.contains("recursion limit") {
+        format!(
+            "JSON nested deeper than {} levels ({bare} at {at})",
+            limits::MAX_DEPTH
+        )
+    } else if let Some(token) = ["-Infinity", "Infinity", "NaN", "-inf", "inf", "nan"]
+        .iter()
+        .find(|t| (0..4).any(|k| here.get(k..).is_some_and(|h| h.starts_with(t.as_bytes()))))
+        .filter(|_| msg.starts_with("expected value") || msg.starts_with("invalid number"))
+    {
+        format!(
+            "`{token}` is not a JSON number: JSON has no NaN or Infinity; write null or leave \
+             the property out (at {at})"
+        )
+    } else if msg.contains("invalid unicode code point") || msg.contains("invalid UTF-8") {
+        format!(
+            "not valid UTF-8 text (at {at}); GeoJSON is UTF-8: convert the file, e.g. with \
+             `iconv -f LATIN1 -t UTF-8` or `ogr2ogr`"
+        )
+    } else if e.is_syntax() || e.is_eof() {
+        format!("not valid JSON: {bare} at {at}")
+    } else {
+        format!("not a valid GeoJSON feature: {bare} at {at}")
+    };
+    feature_error(path, index, id, property, message)
 }
 
 /// The legacy `crs` member is accepted only when it names WGS84 longitude/latitude.
@@ -520,63 +705,84 @@ fn check_crs(crs: &JsonValue) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the `crs` member names {name:?}; only WGS84 longitude/latitude (CRS84, EPSG:4326) is read. \
-             Reproject with `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
+            "the `crs` member names {}; only WGS84 longitude/latitude (CRS84, EPSG:4326) is read. \
+             Reproject with `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`",
+            error::clip(name)
         ))
     }
 }
 
-/// One feature being read: knows where it is, for error messages.
+/// One feature being read: knows where it is, for error messages, and holds the
+/// properties the layer asked for. Each accessor takes its property out: read each
+/// key once.
 pub(crate) struct FeatureCtx<'a> {
     pub path: &'a Path,
     pub index: usize,
+    /// The `id` property when it is a string or number, else the GeoJSON `id`.
     pub id: Option<String>,
-    props: Option<&'a JsonObject>,
+    keys: &'a [&'a str],
+    values: [Cell<Option<Value>>; parse::MAX_KEYS + 1],
+    /// Both ids, when the `id` property and the GeoJSON `id` differ.
+    mismatch: Option<(String, String)>,
 }
 
 impl<'a> FeatureCtx<'a> {
-    pub fn new(path: &'a Path, index: usize, feature: &'a Feature) -> Self {
-        let props = feature.properties.as_ref();
-        let id = match &feature.id {
-            Some(geojson::feature::Id::String(s)) => Some(s.clone()),
-            Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
-            None => match props.and_then(|p| p.get("id")) {
-                Some(JsonValue::String(s)) => Some(s.clone()),
-                Some(JsonValue::Number(n)) => Some(n.to_string()),
-                _ => None,
-            },
+    fn new(
+        path: &'a Path,
+        index: usize,
+        keys: &'a [&'a str],
+        values: [Option<Value>; parse::MAX_KEYS + 1],
+        feature_id: Option<Value>,
+    ) -> Self {
+        let mut values = values;
+        // A string `id` property moves into `id`; `Int` etc. are small to render.
+        let prop_id = match &mut values[0] {
+            Some(Value::Str(s)) => {
+                let s = std::mem::take(s);
+                values[0] = Some(Value::Uint(0));
+                Some(s)
+            }
+            other => other.as_ref().and_then(Value::as_id),
+        };
+        let fid = feature_id.as_ref().and_then(Value::as_id);
+        let mismatch = match (&prop_id, &fid) {
+            (Some(p), Some(f)) if p != f => Some((p.clone(), f.clone())),
+            _ => None,
         };
         FeatureCtx {
             path,
             index,
-            id,
-            props,
+            id: prop_id.or(fid),
+            keys,
+            values: values.map(Cell::new),
+            mismatch,
         }
     }
 
     pub fn err(&self, property: Option<&str>, message: impl Into<String>) -> Error {
-        Error::Feature {
-            path: self.path.to_path_buf(),
-            feature: FeatureRef {
-                index: self.index,
-                id: self.id.clone(),
-            },
-            property: property.map(str::to_string),
-            message: message.into(),
-        }
+        feature_error(
+            self.path,
+            self.index,
+            self.id.clone(),
+            property.map(str::to_string),
+            message.into(),
+        )
     }
 
-    fn get(&self, key: &str) -> Option<&'a JsonValue> {
-        self.props.and_then(|p| p.get(key)).filter(|v| !v.is_null())
+    /// Takes the value of `key` (a key the layer named); null counts as absent.
+    fn take(&self, key: &str) -> Option<Value> {
+        let i = if key == "id" {
+            0
+        } else {
+            1 + self.keys.iter().position(|k| *k == key)?
+        };
+        self.values[i].take().filter(|v| *v != Value::Null)
     }
 
-    /// The feature's id, required.
+    /// The feature's id, required: the `id` property, else the GeoJSON `id`.
     pub fn required_id(&self) -> Result<String> {
-        match self.props.and_then(|p| p.get("id")) {
-            Some(JsonValue::String(_))
-            | Some(JsonValue::Number(_))
-            | None
-            | Some(JsonValue::Null) => {}
+        match self.take("id") {
+            Some(Value::Str(_) | Value::Int(_) | Value::Uint(_) | Value::Float(_)) | None => {}
             Some(other) => {
                 return Err(self.err(
                     Some("id"),
@@ -594,14 +800,12 @@ impl<'a> FeatureCtx<'a> {
 
     /// An optional finite number; `min` is the smallest value allowed.
     pub fn number(&self, key: &str, min: Option<f64>) -> Result<Option<f64>> {
-        let Some(v) = self.get(key) else {
+        let Some(v) = self.take(key) else {
             return Ok(None);
         };
-        let x = match v {
-            JsonValue::Number(n) => n.as_f64(),
-            _ => None,
-        }
-        .ok_or_else(|| self.err(Some(key), format!("expected a number, found {v}")))?;
+        let x = v
+            .as_f64()
+            .ok_or_else(|| self.err(Some(key), format!("expected a number, found {v}")))?;
         if !x.is_finite() {
             return Err(self.err(Some(key), format!("expected a finite number, found {x}")));
         }
@@ -619,9 +823,9 @@ impl<'a> FeatureCtx<'a> {
     }
 
     pub fn string(&self, key: &str) -> Result<Option<String>> {
-        match self.get(key) {
+        match self.take(key) {
             None => Ok(None),
-            Some(JsonValue::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Str(s)) => Ok(Some(s)),
             Some(v) => Err(self.err(Some(key), format!("expected a string, found {v}"))),
         }
     }
@@ -631,21 +835,28 @@ impl<'a> FeatureCtx<'a> {
             .ok_or_else(|| self.err(Some(key), "missing: a string is required"))
     }
 
+    /// An optional ISO 3166-1 alpha-2 country code (see `country.rs` for which).
+    pub fn country(&self, key: &str) -> Result<Option<String>> {
+        let c = self.string(key)?;
+        match &c {
+            Some(code) if !country::is_valid(code) => {
+                Err(self.err(Some(key), country::explain(code)))
+            }
+            _ => Ok(c),
+        }
+    }
+
     pub fn boolean(&self, key: &str) -> Result<Option<bool>> {
-        match self.get(key) {
+        match self.take(key) {
             None => Ok(None),
-            Some(JsonValue::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Bool(b)) => Ok(Some(b)),
             Some(v) => Err(self.err(Some(key), format!("expected true or false, found {v}"))),
         }
     }
 
-    /// A position as a lon/lat coordinate; z is ignored; ranges are checked.
-    pub fn coord(&self, p: &Position) -> Result<Coord> {
-        let s = p.as_slice();
-        if s.len() < 2 {
-            return Err(self.err(Some("geometry"), "a position needs longitude and latitude"));
-        }
-        let (x, y) = (s[0], s[1]);
+    /// A lon/lat coordinate as read; ranges are checked.
+    pub fn coord(&self, c: Coord) -> Result<Coord> {
+        let Coord { x, y } = c;
         if !x.is_finite() || !y.is_finite() {
             return Err(self.err(Some("geometry"), "coordinates must be finite numbers"));
         }
@@ -660,29 +871,30 @@ impl<'a> FeatureCtx<'a> {
                 format!("coordinate [{x}, {y}] is outside longitude [-180, 180] / latitude [-90, 90].{hint}"),
             ));
         }
-        Ok(Coord { x, y })
+        Ok(c)
     }
 
-    pub fn geometry(&self, feature: &'a Feature) -> Result<&'a GeometryValue> {
-        feature
-            .geometry
-            .as_ref()
-            .map(|g| &g.value)
-            .ok_or_else(|| self.err(Some("geometry"), "the feature has no geometry"))
+    /// Checks every coordinate of a line.
+    pub fn coords(&self, line: Vec<Coord>) -> Result<Vec<Coord>> {
+        for c in &line {
+            self.coord(*c)?;
+        }
+        Ok(line)
     }
 
-    pub fn wrong_geometry(&self, found: &GeometryValue, expected: &str) -> Error {
+    pub fn geometry(&self, g: Option<Geometry>) -> Result<Geometry> {
+        g.ok_or_else(|| self.err(Some("geometry"), "the feature has no geometry"))
+    }
+
+    pub fn wrong_geometry(&self, found: &str, expected: &str) -> Error {
         self.err(
             Some("geometry"),
-            format!("expected {expected}, found {}", geometry_name(found)),
+            format!("expected {expected}, found {found}"),
         )
     }
 
-    fn ring(&self, ring: &[Position]) -> Result<LineString> {
-        let coords = ring
-            .iter()
-            .map(|p| self.coord(p))
-            .collect::<Result<Vec<_>>>()?;
+    fn ring(&self, ring: Vec<Coord>) -> Result<LineString> {
+        let coords = self.coords(ring)?;
         if coords.len() < 4 {
             return Err(self.err(
                 Some("geometry"),
@@ -701,8 +913,8 @@ impl<'a> FeatureCtx<'a> {
         Ok(LineString(coords))
     }
 
-    pub fn polygon(&self, rings: &[Vec<Position>]) -> Result<Polygon> {
-        let mut it = rings.iter();
+    pub fn polygon(&self, rings: Vec<Vec<Coord>>) -> Result<Polygon> {
+        let mut it = rings.into_iter();
         let exterior = it
             .next()
             .ok_or_else(|| self.err(Some("geometry"), "a polygon needs an exterior ring"))?;
@@ -711,47 +923,81 @@ impl<'a> FeatureCtx<'a> {
         Ok(Polygon::new(exterior, interiors))
     }
 
-    /// A Polygon or MultiPolygon as a MultiPolygon.
-    pub fn areal(&self, g: &GeometryValue) -> Result<Option<MultiPolygon>> {
-        Ok(match g {
-            GeometryValue::Polygon { coordinates } => {
-                Some(MultiPolygon(vec![self.polygon(coordinates)?]))
-            }
-            GeometryValue::MultiPolygon { coordinates } => Some(MultiPolygon(
-                coordinates
-                    .iter()
+    /// A Polygon or MultiPolygon as a MultiPolygon; `Err(name)` of another geometry.
+    pub fn areal(&self, g: Geometry) -> Result<std::result::Result<MultiPolygon, &'static str>> {
+        Ok(Ok(match g {
+            Geometry::Polygon(rings) => MultiPolygon(vec![self.polygon(rings)?]),
+            Geometry::MultiPolygon(polys) => MultiPolygon(
+                polys
+                    .into_iter()
                     .map(|p| self.polygon(p))
                     .collect::<Result<Vec<_>>>()?,
-            )),
-            _ => None,
-        })
+            ),
+            other => return Ok(Err(other.name())),
+        }))
     }
 }
 
-pub(crate) fn geometry_name(g: &GeometryValue) -> &'static str {
-    match g {
-        GeometryValue::Point { .. } => "Point",
-        GeometryValue::MultiPoint { .. } => "MultiPoint",
-        GeometryValue::LineString { .. } => "LineString",
-        GeometryValue::MultiLineString { .. } => "MultiLineString",
-        GeometryValue::Polygon { .. } => "Polygon",
-        GeometryValue::MultiPolygon { .. } => "MultiPolygon",
-        GeometryValue::GeometryCollection { .. } => "GeometryCollection",
+/// A 64-bit hash of an id (FxHash's mixing, then murmur3's finaliser).
+fn id_hash(id: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = id.len() as u64;
+    let mut chunks = id.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Hashes a `u64` that already is a hash: as it is.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct PassHasher(u64);
+
+impl std::hash::Hasher for PassHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
-/// Tracks ids already seen in a layer.
+/// Tracks ids already seen in a layer, as 64-bit hashes (the ids themselves are in
+/// the layer's output): a hash seen before is a duplicate only if `seen_before`,
+/// which searches the ids kept so far, says so.
 #[derive(Default)]
-pub(crate) struct UniqueIds(HashSet<String>);
+pub(crate) struct UniqueIds(HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>);
 
 impl UniqueIds {
-    pub fn check(&mut self, ctx: &FeatureCtx, id: &str, key: &str) -> Result<()> {
-        if self.0.insert(id.to_string()) {
+    pub fn check(
+        &mut self,
+        ctx: &FeatureCtx,
+        id: &str,
+        key: &str,
+        seen_before: impl FnOnce() -> bool,
+    ) -> Result<()> {
+        if self.0.insert(id_hash(id)) || !seen_before() {
             Ok(())
         } else {
             Err(ctx.err(
                 Some(key),
-                format!("duplicate {key} {id:?}: ids are unique per layer"),
+                format!(
+                    "duplicate {key} {}: ids are unique per layer",
+                    error::clip(id)
+                ),
             ))
         }
     }
@@ -779,6 +1025,8 @@ pub struct Layers {
     pub exclusions: Vec<Exclusion>,
     /// (layer name, what was read) for every layer read.
     pub info: Vec<(String, LayerInfo)>,
+    /// Every layer's warnings (see [`LayerInfo::warnings`]), in reading order.
+    pub warnings: Vec<String>,
 }
 
 impl Layers {
@@ -853,31 +1101,46 @@ impl Layers {
 
     /// Reads every layer a scenario names.
     pub fn read(l: &crate::scenario::Layers, progress: &dyn Progress) -> Result<Layers> {
+        Layers::read_until(l, progress, &Deadline::never())
+    }
+
+    /// Reads every layer a scenario names, stopping with
+    /// `Error::TimeLimit { stage: "reading layers" }` once `deadline` has passed.
+    pub fn read_until(
+        l: &crate::scenario::Layers,
+        progress: &dyn Progress,
+        deadline: &Deadline,
+    ) -> Result<Layers> {
+        let d = *deadline;
         let mut info = Vec::new();
-        let (land, i) = read_land(&l.land, progress)?;
+        let (land, i) = read_land_from(Input::file(&l.land)?.until(d), progress)?;
         info.push(("land".to_string(), i));
-        let (grid, i) = read_grid(&l.grid, progress)?;
+        let (grid, i) = read_grid_from(Input::file(&l.grid)?.until(d), progress)?;
         info.push(("grid".to_string(), i));
-        let (prices, i) = read_prices(&l.prices, progress)?;
+        let (prices, i) = read_prices_from(Input::file(&l.prices)?.until(d), progress)?;
         info.push(("prices".to_string(), i));
-        let (fibre, i) = read_fibre(&l.fibre, progress)?;
+        let (fibre, i) = read_fibre_from(Input::file(&l.fibre)?.until(d), progress)?;
         info.push(("fibre".to_string(), i));
         let demand = match &l.demand {
             Some(p) => {
-                let (d, i) = read_demand(p, progress)?;
+                let (v, i) = read_demand_from(Input::file(p)?.until(d), progress)?;
                 info.push(("demand".to_string(), i));
-                d
+                v
             }
             None => Vec::new(),
         };
         let exclusions = match &l.exclusions {
             Some(p) => {
-                let (e, i) = read_exclusions(p, progress)?;
+                let (v, i) = read_exclusions_from(Input::file(p)?.until(d), progress)?;
                 info.push(("exclusions".to_string(), i));
-                e
+                v
             }
             None => Vec::new(),
         };
+        let warnings = info
+            .iter()
+            .flat_map(|(_, i)| i.warnings.iter().cloned())
+            .collect();
         Ok(Layers {
             land,
             grid,
@@ -886,6 +1149,160 @@ impl Layers {
             demand,
             exclusions,
             info,
+            warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Silent;
+
+    /// A land layer of `n` Point parcels, over the two-thread threshold for large `n`.
+    fn land(n: usize, edit: impl Fn(usize, String) -> String) -> Vec<u8> {
+        let mut s = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
+        for i in 0..n {
+            let f = format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{}.5,50.25,12]}},"properties":{{"id":"P{i}","name":"Parcel number {i} of the test layer","price_eur_per_m2":{},"area_ha":40,"available":true,"country":"DE","extra":[1,2,{{"a":"b"}}]}}}}"#,
+                i % 170,
+                i % 97
+            );
+            s.push_str(&edit(i, f));
+            s.push_str(if i + 1 < n { ",\n" } else { "\n" });
+        }
+        s.push_str("]}\n");
+        s.into_bytes()
+    }
+
+    fn read(bytes: &[u8]) -> Result<(Vec<LandParcel>, LayerInfo)> {
+        read_land_from(Input::bytes(Path::new("big.geojson"), bytes), &Silent)
+    }
+
+    fn index_of(e: &Error) -> usize {
+        match e {
+            Error::Feature { feature, .. } => feature.index,
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn large_layers_read_on_two_threads_like_small_ones() {
+        let bytes = land(40_000, |_, f| f);
+        assert!(bytes.len() as u64 > PIPELINE_BYTES);
+        let (parcels, info) = read(&bytes).unwrap();
+        assert_eq!(parcels.len(), 40_000);
+        assert_eq!(info.features, 40_000);
+        assert_eq!(info.bytes, bytes.len() as u64);
+        let mut h = Fnv::default();
+        h.update(&bytes);
+        assert_eq!(info.hash, h.hex());
+        assert_eq!(parcels[39_999].id, "P39999");
+        assert_eq!(parcels[123].location, Coord { x: 123.5, y: 50.25 });
+        assert_eq!(parcels[5].country.as_deref(), Some("DE"));
+        // The same features in a small file give the same parcels.
+        let small = land(300, |_, f| f);
+        let (few, _) = read(&small).unwrap();
+        assert_eq!(few[299].id, parcels[299].id);
+        assert_eq!(few[299].name, parcels[299].name);
+    }
+
+    #[test]
+    fn the_first_error_in_a_large_layer_is_reported() {
+        // A rejected value late in the file.
+        let bad_value = land(40_000, |i, f| {
+            if i == 30_000 {
+                f.replace("\"area_ha\":40", "\"area_ha\":-1")
+            } else {
+                f
+            }
+        });
+        let e = read(&bad_value).unwrap_err();
+        assert_eq!(index_of(&e), 30_000, "{e}");
+        assert!(e.to_string().contains("P30000"), "{e}");
+        // A syntax error after it: the earlier rejected value is still the error.
+        let both = land(40_000, |i, f| match i {
+            20_000 => f.replace("\"area_ha\":40", "\"area_ha\":-1"),
+            35_000 => f.replace("\"area_ha\":40", "\"area_ha\":4 0"),
+            _ => f,
+        });
+        let e = read(&both).unwrap_err();
+        assert_eq!(index_of(&e), 20_000, "{e}");
+        // A syntax error alone names its feature, property and line.
+        let syntax = land(40_000, |i, f| {
+            if i == 35_000 {
+                f.replace("\"area_ha\":40", "\"area_ha\":NaN")
+            } else {
+                f
+            }
+        });
+        let e = read(&syntax).unwrap_err();
+        assert_eq!(index_of(&e), 35_000, "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("`area_ha`") && msg.contains("line 35002"),
+            "{msg}"
+        );
+        // Cut off in the middle of a feature.
+        let good = land(40_000, |_, f| f);
+        let e = read(&good[..good.len() - 500]).unwrap_err();
+        assert!(e.to_string().contains("truncated JSON"), "{e}");
+    }
+
+    /// Hands out a few bytes per read, like a pipe.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn small_reads_and_features_longer_than_the_buffer_are_read() {
+        // One feature of about 1.7 MB (a long name under the string limit is not
+        // enough: a polygon with many positions), read 7 bytes at a time.
+        let ring: Vec<String> = (0..100_000)
+            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
+            .chain(std::iter::once("[10.0,49.9]".to_string()))
+            .collect();
+        let big = format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
+            ring.join(",")
+        );
+        let bytes = land(50, |i, f| if i == 20 { big.clone() } else { f });
+        let input = Input {
+            path: Path::new("trickle.geojson"),
+            reader: Box::new(Trickle(&bytes)),
+            total: bytes.len() as u64,
+            deadline: Deadline::never(),
+        };
+        let (parcels, info) = read_land_from(input, &Silent).unwrap();
+        assert_eq!(parcels.len(), 50);
+        assert_eq!(parcels[20].id, "BIG");
+        assert_eq!(info.bytes, bytes.len() as u64);
+        assert_eq!(read(&bytes).unwrap().0[20].id, "BIG");
+    }
+
+    #[test]
+    fn the_deadline_stops_a_large_read() {
+        let bytes = land(20_000, |_, f| f);
+        let e = read_land_from(
+            Input::bytes(Path::new("big.geojson"), &bytes).until(Deadline::after_secs(0.0)),
+            &Silent,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::TimeLimit {
+                    stage: "reading layers"
+                }
+            ),
+            "{e}"
+        );
     }
 }

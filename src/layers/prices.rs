@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, require_nonempty, FeatureCtx, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Input, LayerInfo, UniqueIds};
 use std::path::Path;
 
 use crate::error::Result;
@@ -16,6 +16,9 @@ pub struct PriceZone {
     pub area: MultiPolygon,
 }
 
+/// The properties a price zone is read for.
+const KEYS: &[&str] = &["zone", "price_eur_per_mwh", "country"];
+
 pub fn read_prices(path: &Path, progress: &dyn Progress) -> Result<(Vec<PriceZone>, LayerInfo)> {
     read_prices_from(Input::file(path)?, progress)
 }
@@ -26,18 +29,16 @@ pub fn read_prices_from(
 ) -> Result<(Vec<PriceZone>, LayerInfo)> {
     let path = input.path;
     let mut zones = UniqueIds::default();
-    let mut out = Vec::new();
-    let info = read_features(input, "prices", progress, |index, feature| {
-        let ctx = FeatureCtx::new(path, index, feature);
+    let mut out: Vec<PriceZone> = Vec::new();
+    let info = read_features(input, "prices", progress, KEYS, |ctx, geometry| {
         let zone = ctx.required_string("zone")?;
-        zones.check(&ctx, &zone, "zone")?;
-        let g = ctx.geometry(feature)?;
+        zones.check(ctx, &zone, "zone", || out.iter().any(|z| z.zone == zone))?;
         let area = ctx
-            .areal(g)?
-            .ok_or_else(|| ctx.wrong_geometry(g, "a Polygon or MultiPolygon"))?;
+            .areal(ctx.geometry(geometry)?)?
+            .map_err(|found| ctx.wrong_geometry(found, "a Polygon or MultiPolygon"))?;
         out.push(PriceZone {
-            price_eur_per_mwh: ctx.required_number("price_eur_per_mwh", None)?,
-            country: ctx.string("country")?,
+            price_eur_per_mwh: ctx.required_number("price_eur_per_mwh", Some(0.0))?,
+            country: ctx.country("country")?,
             zone,
             area,
         });
