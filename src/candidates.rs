@@ -169,10 +169,7 @@ impl<'a> Context<'a> {
         let ixps = network.nearest_sources(&sources);
         let power_mw = scenario.facility.power_mw();
         let k = f64::from(scenario.sites.count);
-        let no_sharing = scenario
-            .sites
-            .min_separation_km
-            .is_some_and(|d| d > 2.0 * scenario.power.max_connection_km + 1e-6);
+        let no_sharing = separation_forbids_sharing(scenario);
         Context {
             scenario,
             layers,
@@ -349,8 +346,8 @@ pub fn derive_until(
 }
 
 /// RTT from every demand point to every eligible candidate with a path, kept only when
-/// the scenario uses it (a coverage limit or a latency cost), and only within the
-/// coverage limit when there is no latency cost.
+/// the scenario uses it (a coverage limit or a latency cost); the limit itself is
+/// applied by the model, so scenarios that differ only in it share these attributes.
 fn demand_reach(
     scenario: &Scenario,
     layers: &Layers,
@@ -362,13 +359,6 @@ fn demand_reach(
     use rayon::prelude::*;
     let needs_reach = needs_demand_rtt(scenario);
     let ms_per_km = scenario.fibre.ms_per_km;
-    let keep = |rtt: f64| {
-        scenario.latency.eur_per_ms > 0.0
-            || scenario
-                .latency
-                .max_rtt_ms_to_demand
-                .is_none_or(|l| rtt <= l)
-    };
     layers
         .demand
         .par_iter()
@@ -384,7 +374,7 @@ fn demand_reach(
                         };
                         let km = e.access_km + network.network_km(&se, &dist, e) + se.access_km;
                         let rtt = 2.0 * km * ms_per_km;
-                        if km.is_finite() && keep(rtt) {
+                        if km.is_finite() {
                             reach.push((pos, rtt));
                         }
                     }
@@ -423,23 +413,28 @@ fn rule_counts(all: &[Candidate], eligible: usize) -> RuleCounts {
 }
 
 /// The scenario keys [`derive`] reads, as a value: equal values, equal attributes
-/// (batches derive once per distinct value). The grid options depend on the site
-/// count and the separation (which substations can never bind), and the demand reach
-/// on the coverage limit when there is no latency cost (it keeps only what is within).
+/// (batches derive once per distinct value). The grid options depend on whether the
+/// separation forbids sharing a substation and, when it does not, on the site count
+/// (which substations can never bind; see `Context::grid_options`).
 pub fn attribute_keys(s: &Scenario) -> serde_json::Value {
+    let no_sharing = separation_forbids_sharing(s);
     serde_json::json!({
         "facility": s.facility,
         "power": s.power,
         "fibre": s.fibre,
         "max_rtt_ms_to_ixp": s.latency.max_rtt_ms_to_ixp,
         "demand_rtt": needs_demand_rtt(s),
-        "reach_limit": (s.latency.eur_per_ms <= 0.0).then_some(s.latency.max_rtt_ms_to_demand).flatten(),
-        "count": s.sites.count,
-        "separation_forbids_sharing": s
-            .sites
-            .min_separation_km
-            .is_some_and(|d| d > 2.0 * s.power.max_connection_km + 1e-6),
+        "separation_forbids_sharing": no_sharing,
+        "count": (!no_sharing).then_some(s.sites.count),
     })
+}
+
+/// Whether the separation rule alone keeps two sites from sharing a substation (two
+/// sites sharing one lie within 2 × max_connection_km of each other).
+pub fn separation_forbids_sharing(s: &Scenario) -> bool {
+    s.sites
+        .min_separation_km
+        .is_some_and(|d| d > 2.0 * s.power.max_connection_km + 1e-6)
 }
 
 /// Whether a scenario needs RTTs between candidates and demand points.

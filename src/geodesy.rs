@@ -87,6 +87,41 @@ pub fn chord_2_for_km(km: f64) -> f64 {
     c * c
 }
 
+/// The closest point of the minor great-circle arc `a`–`b` to `p`, and its squared
+/// chord from `p` (monotone in the great-circle distance; no trigonometry).
+pub fn closest_on_arc_chord_2(p: Unit, a: Unit, b: Unit) -> (Unit, f64) {
+    let c2 = |q: Unit| {
+        let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+        d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+    };
+    let endpoint = || {
+        let (da, db) = (c2(a), c2(b));
+        if db < da {
+            (b, db)
+        } else {
+            (a, da)
+        }
+    };
+    let n = cross(a, b);
+    let n_len = norm(n);
+    if n_len < 1e-15 {
+        return endpoint();
+    }
+    let n = scale(n, 1.0 / n_len);
+    let off = dot(p, n);
+    let proj = [p[0] - off * n[0], p[1] - off * n[1], p[2] - off * n[2]];
+    let proj_len = norm(proj);
+    if proj_len < 1e-15 {
+        return endpoint();
+    }
+    let c = scale(proj, 1.0 / proj_len);
+    if dot(cross(a, c), n) >= 0.0 && dot(cross(c, b), n) >= 0.0 {
+        (c, c2(c))
+    } else {
+        endpoint()
+    }
+}
+
 /// The closest point of the minor great-circle arc `a`–`b` to `p`.
 ///
 /// Returns the point and its distance from `p` in km.

@@ -8,7 +8,9 @@ use geo::{Coord, Intersects, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 
-use crate::geodesy::{angle, chord_2_for_km, closest_on_arc, to_unit, unit_km, Unit};
+use crate::geodesy::{
+    angle, chord_2_for_km, closest_on_arc, closest_on_arc_chord_2, to_unit, unit_km, Unit,
+};
 
 /// Relative slack on query radii so that rounding never drops a point at the limit;
 /// results are then filtered by the exact distance.
@@ -58,23 +60,26 @@ impl PointIndex {
         km: f64,
         mut enough: impl FnMut(usize, f64) -> bool,
     ) -> Vec<(usize, f64)> {
-        let mut out: Vec<(usize, f64)> = Vec::new();
-        let mut stop_at: Option<f64> = None;
-        for (g, _) in self.tree.nearest_neighbor_iter_with_distance_2(&p) {
-            let d = unit_km(p, *g.geom());
-            if d > km || stop_at.is_some_and(|s| d > s + 1e-9) {
-                break;
+        // Growing radii: a few cheap range queries instead of a nearest-neighbour
+        // heap over everything in reach.
+        let mut r = (km / 16.0).max(1e-3);
+        loop {
+            let r_now = r.min(km);
+            let mut out = self.within_km(p, r_now);
+            if let Some(i) = out.iter().position(|&(s, d)| enough(s, d)) {
+                let stop = out[i].1 + 1e-9;
+                if stop > r_now && r_now < km {
+                    // Ties just beyond this radius.
+                    out = self.within_km(p, stop.min(km));
+                }
+                out.retain(|&(_, d)| d <= stop);
+                return out;
             }
-            out.push((g.data, d));
-            if stop_at.is_none() && enough(g.data, d) {
-                stop_at = Some(d);
+            if r_now >= km {
+                return out;
             }
+            r *= 2.0;
         }
-        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        if let Some(s) = stop_at {
-            out.retain(|&(_, d)| d <= s + 1e-9);
-        }
-        out
     }
 
     /// Indices of points strictly closer than `km` to `p`, ascending.
@@ -142,9 +147,7 @@ impl RTreeObject for Arc {
 impl PointDistance for Arc {
     /// Squared chord to the closest point of the arc: monotone in great-circle distance.
     fn distance_2(&self, point: &Unit) -> f64 {
-        let (c, _) = closest_on_arc(*point, self.a, self.b);
-        let d = [point[0] - c[0], point[1] - c[1], point[2] - c[2]];
-        d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+        closest_on_arc_chord_2(*point, self.a, self.b).1
     }
 }
 
@@ -171,14 +174,15 @@ impl ArcIndex {
     /// The nearest segment: the lowest segment index among those within 1 mm of the
     /// minimum distance, so that ties resolve the same way on every run.
     pub fn nearest(&self, p: Unit) -> Option<NearestSegment> {
+        let first = self.tree.nearest_neighbor(&p)?;
+        let (_, min_km) = closest_on_arc(p, first.a, first.b);
+        // Every segment within the tie distance of the minimum, exactly filtered.
+        let r2 = chord_2_for_km(min_km + TIE_KM) * (1.0 + SLACK) + 1e-18;
         let mut best: Option<NearestSegment> = None;
-        let mut min_km = f64::INFINITY;
-        for (arc, _) in self.tree.nearest_neighbor_iter_with_distance_2(&p) {
+        for arc in self.tree.locate_within_distance(p, r2) {
             let (closest, km) = closest_on_arc(p, arc.a, arc.b);
-            // The iterator is ordered by chord, hence by km: the first is the minimum.
-            min_km = min_km.min(km);
             if km > min_km + TIE_KM {
-                break;
+                continue;
             }
             if best.as_ref().is_none_or(|b| arc.segment < b.segment) {
                 best = Some(NearestSegment {
