@@ -76,6 +76,14 @@ fn rho_at(eng: &Engine, lambda: &[f64]) -> Vec<f64> {
 pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
     let lists = eng.alloc.lists.len();
     let mut incumbent = heuristic::greedy(eng);
+    if let Some(g) = heuristic::greedy_add(eng) {
+        if incumbent
+            .as_ref()
+            .is_none_or(|b| g.cost < b.cost - eng.tol(b.cost))
+        {
+            incumbent = Some(g);
+        }
+    }
     let consider = |open: Vec<usize>, inc: &mut Option<Incumbent>| {
         if let Some(cost) = eng.evaluate(&open) {
             if inc.as_ref().is_none_or(|b| cost < b.cost - eng.tol(b.cost)) {

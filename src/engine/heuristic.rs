@@ -118,6 +118,61 @@ pub fn greedy(eng: &Engine) -> Option<Incumbent> {
     best
 }
 
+/// Greedy addition by the plan's total cost (the classic p-median greedy): forced
+/// sites first, then k times the compatible site whose fixed cost plus the drop in
+/// allocation cost is least. One pass over every site's demand list per step.
+pub fn greedy_add(eng: &Engine) -> Option<Incumbent> {
+    let p = eng.p;
+    if eng.alloc.is_empty() {
+        return None;
+    }
+    let mut open: Vec<usize> = p.forced.clone();
+    let mut cur = eng.alloc.costs_of(&open);
+    // An unserved point counts at a penalty above any cost, so the first sites serve.
+    let top = eng
+        .alloc
+        .lists
+        .iter()
+        .filter_map(|l| l.costs.last().map(|c| c.0))
+        .fold(0.0, f64::max);
+    let penalty = 2.0 * top + 1.0;
+    while open.len() < p.k {
+        let mut best: Option<(f64, usize)> = None;
+        for &i in &eng.usable {
+            if !eng.compatible(&open, i) {
+                continue;
+            }
+            let gain: f64 = eng.alloc.by_site[i]
+                .iter()
+                .map(|&(l, c)| {
+                    let now = cur[l as usize];
+                    let now = if now.is_finite() { now } else { penalty };
+                    (c - now).min(0.0)
+                })
+                .sum();
+            let delta = eng.floor[i] + gain;
+            if best.is_none_or(|(d, b)| delta < d || (delta == d && p.sites[i].id < p.sites[b].id))
+            {
+                best = Some((delta, i));
+            }
+        }
+        let (_, i) = best?;
+        open.push(i);
+        for &(l, c) in &eng.alloc.by_site[i] {
+            let slot = &mut cur[l as usize];
+            if c < *slot {
+                *slot = c;
+            }
+        }
+    }
+    let cost = eng.evaluate(&open)?;
+    Some(Incumbent {
+        plan: eng.standalone_plan(&open),
+        open,
+        cost,
+    })
+}
+
 /// First-improvement swaps between the plan and the cheapest sites by ρ.
 pub fn improve(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
     const POOL: usize = 48;
