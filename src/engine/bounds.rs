@@ -113,7 +113,14 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
         incumbent: None,
         iterations: 0,
     };
-    let max_iterations = if lists == 0 { 1 } else { 400 };
+    // Steps are as dear as the lists are long: many on small problems, fewer on
+    // continental ones (each step visits a prefix of every list).
+    let entries: usize = eng.alloc.lists.iter().map(|l| l.costs.len()).sum();
+    let max_iterations = if lists == 0 {
+        1
+    } else {
+        (4e9 / entries.max(1) as f64).clamp(150.0, 1500.0) as usize
+    };
     let mut mu = 2.0;
     let mut stale = 0;
     for it in 0..max_iterations {
@@ -138,7 +145,7 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
             stale = 0;
         } else {
             stale += 1;
-            if stale >= 8 {
+            if stale >= 20 {
                 mu /= 2.0;
                 stale = 0;
             }
