@@ -188,15 +188,15 @@ mod tests {
                 let open: Vec<usize> = (0..n).filter(|_| rng.next_f64() < 0.4).collect();
                 let costs = a.costs_of(&open);
                 let x = |s: usize| f64::from(u8::from(open.contains(&s)));
-                for l in 0..a.lists.len() {
+                for (l, &cost) in costs.iter().enumerate() {
                     // Every cut, at every level, lies below the true cost.
                     for &(d, _) in &a.lists[l].costs {
-                        assert!(a.cut(l, d).value(x) <= costs[l] + 1e-9);
+                        assert!(a.cut(l, d).value(x) <= cost + 1e-9);
                     }
-                    if costs[l].is_finite() {
+                    if cost.is_finite() {
                         let d = a.level(l, x).unwrap();
-                        assert_eq!(d, costs[l]);
-                        assert!((a.cut(l, d).value(x) - costs[l]).abs() < 1e-9);
+                        assert_eq!(d, cost);
+                        assert!((a.cut(l, d).value(x) - cost).abs() < 1e-9);
                     } else {
                         assert!(a.level(l, x).is_none());
                     }

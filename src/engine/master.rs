@@ -167,7 +167,9 @@ impl<'a> Master<'a> {
 
     /// Adds the cut of list l at level d, unless it is trivial or already present.
     fn add_cut(&mut self, l: usize, d: f64) -> bool {
-        if !(d > self.theta_floor[l]) || !d.is_finite() {
+        if !d.is_finite()
+            || d.partial_cmp(&self.theta_floor[l]) != Some(std::cmp::Ordering::Greater)
+        {
             return false;
         }
         if !self.cut_keys.insert((l, d.to_bits())) {

@@ -197,7 +197,7 @@ impl<'a> Engine<'a> {
                 drawn.push((site.options[k].substation, mw));
             }
         }
-        drawn.sort_by(|a, b| a.0.cmp(&b.0));
+        drawn.sort_by_key(|d| d.0);
         drawn
             .chunk_by(|a, b| a.0 == b.0)
             .all(|c| c.iter().map(|d| d.1).sum::<f64>() <= p.headroom_mw[c[0].0] + 1e-6)
