@@ -126,33 +126,8 @@ pub fn closest_on_arc_chord_2(p: Unit, a: Unit, b: Unit) -> (Unit, f64) {
 ///
 /// Returns the point and its distance from `p` in km.
 pub fn closest_on_arc(p: Unit, a: Unit, b: Unit) -> (Unit, f64) {
-    let n = cross(a, b);
-    let n_len = norm(n);
-    let endpoint = || {
-        let (da, db) = (unit_km(p, a), unit_km(p, b));
-        if db < da {
-            (b, db)
-        } else {
-            (a, da)
-        }
-    };
-    if n_len < 1e-15 {
-        return endpoint();
-    }
-    let n = scale(n, 1.0 / n_len);
-    let off = dot(p, n);
-    let proj = [p[0] - off * n[0], p[1] - off * n[1], p[2] - off * n[2]];
-    let proj_len = norm(proj);
-    if proj_len < 1e-15 {
-        return endpoint();
-    }
-    let c = scale(proj, 1.0 / proj_len);
-    // c lies on the arc when it is on the far side of a and the near side of b, walking a→b.
-    if dot(cross(a, c), n) >= 0.0 && dot(cross(c, b), n) >= 0.0 {
-        (c, unit_km(p, c))
-    } else {
-        endpoint()
-    }
+    let (c, _) = closest_on_arc_chord_2(p, a, b);
+    (c, unit_km(p, c))
 }
 
 #[cfg(test)]

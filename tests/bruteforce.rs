@@ -4,6 +4,8 @@
 //! sub-problem (line sets per site, shared substation headroom) solved exactly for
 //! each subset by enumeration and max-flow.
 
+mod common;
+
 use std::path::Path;
 
 use gigasite::generate::{generate, GenerateOptions, SplitMix64};
@@ -168,17 +170,8 @@ fn brute_force(problem: &Problem) -> Option<f64> {
                 best = Some(c);
             }
         }
-        // Next k-subset in lexicographic order.
-        let mut i = k;
-        while i > 0 && subset[i - 1] == n - k + i - 1 {
-            i -= 1;
-        }
-        if i == 0 {
+        if !common::next_subset(&mut subset, n) {
             return best;
-        }
-        subset[i - 1] += 1;
-        for j in i..k {
-            subset[j] = subset[j - 1] + 1;
         }
     }
 }

@@ -4,6 +4,8 @@
 //! feasible k-subset, every bound lies below it. Also: an expired deadline still gives
 //! a plan and a bound the run proved.
 
+mod common;
+
 use geo::Coord;
 use gigasite::candidates::GridOption;
 use gigasite::deadline::Deadline;
@@ -121,16 +123,8 @@ fn enumerate(p: &Problem) -> Option<f64> {
                 }
             }
         }
-        let mut i = k;
-        while i > 0 && subset[i - 1] == n - k + i - 1 {
-            i -= 1;
-        }
-        if i == 0 {
+        if !common::next_subset(&mut subset, n) {
             return best;
-        }
-        subset[i - 1] += 1;
-        for j in i..k {
-            subset[j] = subset[j - 1] + 1;
         }
     }
 }

@@ -44,3 +44,21 @@ pub fn generate_instance(dir: &Path, extra: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Steps `subset` (ascending positions in 0..n) to the next k-subset in lexicographic
+/// order; false after the last one.
+pub fn next_subset(subset: &mut [usize], n: usize) -> bool {
+    let k = subset.len();
+    let mut i = k;
+    while i > 0 && subset[i - 1] == n - k + i - 1 {
+        i -= 1;
+    }
+    if i == 0 {
+        return false;
+    }
+    subset[i - 1] += 1;
+    for j in i..k {
+        subset[j] = subset[j - 1] + 1;
+    }
+    true
+}
