@@ -292,7 +292,7 @@ impl<'a> Master<'a> {
             }
             let upper = best.as_ref().map(|b| b.cost);
             progress.search(
-                "master",
+                &format!("master round {}", self.rounds),
                 upper,
                 self.lower.is_finite().then_some(self.lower),
             );
@@ -307,6 +307,13 @@ impl<'a> Master<'a> {
             if added == 0 {
                 // Nothing to cut and the round was solved: its answer is exact.
                 return Ok(End::Closed);
+            }
+            // Cheap relaxation rounds before the next integer one: cuts at the
+            // fractional points the new cuts lead to.
+            if !eng.alloc.is_empty() {
+                if let Some(end) = self.lp_rounds(opts, progress)? {
+                    return Ok(end);
+                }
             }
         }
     }
@@ -376,7 +383,11 @@ impl<'a> Master<'a> {
             };
             let objective = built.objective.eval_with(&values) * self.scale;
             self.lower = self.lower.max(objective);
-            progress.search("master relaxation", None, Some(self.lower));
+            progress.search(
+                &format!("master relaxation round {}", self.lp_rounds_done),
+                None,
+                Some(self.lower),
+            );
             let xs: Vec<f64> = built.x.iter().map(|v| values[v]).collect();
             let mut added = 0;
             for l in 0..eng.alloc.lists.len() {
