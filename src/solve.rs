@@ -96,10 +96,10 @@ pub struct Reductions {
     pub survivors: usize,
     /// The cost of the best plan known before the final solve, EUR.
     pub upper_bound_eur: Option<f64>,
-    /// Sites in the restricted program of step 3.
+    /// Sites in the restricted program solved for a better plan (0 when none was).
     pub restricted_sites: usize,
-    /// Whether the restricted program's optimum was already the optimum.
-    pub restricted_was_final: bool,
+    /// Whether the Lagrangian bound alone proved the plan optimal (no master program).
+    pub closed_by_lagrangian: bool,
 }
 
 /// Everything the solve stage found.

@@ -213,8 +213,12 @@ pub fn improve(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
 }
 
 /// The exact optimum over a small set likely to hold a good plan (the cheapest sites
-/// by ρ overall, per country and per demand point), when no greedy plan was found.
-pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Option<Incumbent>> {
+/// by ρ overall, per country and per demand point), and the set's size.
+pub fn restricted(
+    eng: &Engine,
+    opts: &SolveOptions,
+    rho: &[f64],
+) -> Result<(Option<Incumbent>, usize)> {
     let p = eng.p;
     let order = order_by(eng, rho);
     let k = p.k;
@@ -241,7 +245,7 @@ pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Opti
     set.sort_unstable();
     set.dedup();
     if set.len() >= eng.usable.len() {
-        return Ok(None);
+        return Ok((None, 0));
     }
     let lag = super::bounds::Lagrangian {
         bound: f64::NEG_INFINITY,
@@ -254,7 +258,7 @@ pub fn restricted(eng: &Engine, opts: &SolveOptions, rho: &[f64]) -> Result<Opti
     let mut best = None;
     let mut m = Master::new(eng, &set, &lag, None);
     match m.run(opts, &mut best, &crate::progress::Silent)? {
-        super::master::End::Infeasible => Ok(None),
-        _ => Ok(best),
+        super::master::End::Infeasible => Ok((None, set.len())),
+        _ => Ok((best, set.len())),
     }
 }

@@ -29,8 +29,6 @@ pub mod heuristic;
 pub mod latency;
 pub mod master;
 
-use std::time::Instant;
-
 use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::model::{fill_lines, MilpStats, OpenSite, Plan, Problem};
@@ -262,7 +260,6 @@ fn search(
     progress: &dyn Progress,
     diagnose: bool,
 ) -> Result<Outcome> {
-    let started = Instant::now();
     let eng = Engine::new(problem, deadline, opts.mip_gap);
     let mut red = Reductions {
         eligible: problem.sites.len(),
@@ -295,7 +292,9 @@ fn search(
     let lag = bounds::lagrangian(&eng, progress);
     let mut best = lag.incumbent.clone();
     if best.is_none() && !eng.deadline.passed() {
-        best = heuristic::restricted(&eng, opts, &lag.rho)?;
+        let (plan, size) = heuristic::restricted(&eng, opts, &lag.rho)?;
+        red.restricted_sites = size;
+        best = plan;
     }
     if let Some(b) = &best {
         best = Some(heuristic::improve(&eng, b.clone(), &lag.rho));
@@ -310,12 +309,13 @@ fn search(
     };
     if best.is_some() && elim.0.len() > RESTRICT_ABOVE && !eng.deadline.passed() {
         progress.search("restricted program", best.as_ref().map(|b| b.cost), None);
-        if let Some(r) = heuristic::restricted(&eng, opts, &lag.rho)? {
+        let (plan, size) = heuristic::restricted(&eng, opts, &lag.rho)?;
+        red.restricted_sites = size;
+        if let Some(r) = plan {
             if best
                 .as_ref()
                 .is_none_or(|b| r.cost < b.cost - eng.tol(b.cost))
             {
-                red.restricted_sites = r.open.len();
                 best = Some(heuristic::improve(&eng, r, &lag.rho));
                 elim = bounds::eliminate(&eng, &lag, best.as_ref().expect("set").cost);
             }
@@ -336,7 +336,7 @@ fn search(
     if let Some(b) = &best {
         if lower_lag.is_finite() && eng.closed(b.cost, lower_lag) {
             // The Lagrangian bound alone closes the gap.
-            red.restricted_was_final = true;
+            red.closed_by_lagrangian = true;
             outcome.reductions = red;
             outcome.milp = Some(stats);
             let b = best.expect("checked");
@@ -351,7 +351,6 @@ fn search(
     stats = m.stats(stats);
     outcome.milp = Some(stats);
     outcome.reductions = red;
-    let _ = started;
     match (result, best) {
         (master::End::Infeasible, None) => {
             outcome.infeasibility = if diagnose {
