@@ -158,17 +158,7 @@ fn real_european_instance_matches_expected() {
         "timings (s): {timings:?}; solver stages {}",
         summary["seconds"]
     );
-    let expected_path = root.join("ci/real-data/expected.json");
-    if std::env::var_os("GIGASITE_UPDATE_EXPECTED").is_some() {
-        std::fs::write(
-            &expected_path,
-            serde_json::to_string_pretty(&got).unwrap() + "\n",
-        )
-        .unwrap();
-        eprintln!("updated {}", expected_path.display());
-    } else {
-        let expected: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&expected_path).unwrap()).unwrap();
+    if let Some(expected) = expected_or_update(&root.join("ci/real-data/expected.json"), &got) {
         assert_eq!(got["status"], expected["status"]);
         assert_eq!(got["site_ids"], expected["site_ids"]);
         assert_eq!(got["eligible"], expected["eligible"]);
@@ -275,18 +265,10 @@ fn latency_over_cities(work: &Path, cities: &str, root: &Path) {
         "cities": total,
         "cities_without_path": total - kept,
     });
-    let expected_path = root.join("ci/real-data/expected-latency.json");
-    if std::env::var_os("GIGASITE_UPDATE_EXPECTED").is_some() {
-        std::fs::write(
-            &expected_path,
-            serde_json::to_string_pretty(&got).unwrap() + "\n",
-        )
-        .unwrap();
-        eprintln!("updated {}", expected_path.display());
+    let Some(expected) = expected_or_update(&root.join("ci/real-data/expected-latency.json"), &got)
+    else {
         return;
-    }
-    let expected: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&expected_path).unwrap()).unwrap();
+    };
     assert_eq!(got["status"], "optimal");
     assert_eq!(got["status"], expected["status"]);
     assert_eq!(got["site_ids"], expected["site_ids"]);
@@ -301,4 +283,15 @@ fn latency_over_cities(work: &Path, cities: &str, root: &Path) {
         (g - e).abs() <= 2e-6 * e.abs(),
         "objective {g} vs expected {e}"
     );
+}
+
+/// The expected result at `path`, or None after rewriting it with `got` when
+/// GIGASITE_UPDATE_EXPECTED is set (regenerating is explicit).
+fn expected_or_update(path: &Path, got: &serde_json::Value) -> Option<serde_json::Value> {
+    if std::env::var_os("GIGASITE_UPDATE_EXPECTED").is_some() {
+        std::fs::write(path, serde_json::to_string_pretty(got).unwrap() + "\n").unwrap();
+        eprintln!("updated {}", path.display());
+        return None;
+    }
+    Some(serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
 }
