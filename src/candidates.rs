@@ -432,9 +432,12 @@ pub fn attribute_keys(s: &Scenario) -> serde_json::Value {
 /// Whether the separation rule alone keeps two sites from sharing a substation (two
 /// sites sharing one lie within 2 × max_connection_km of each other).
 pub fn separation_forbids_sharing(s: &Scenario) -> bool {
-    s.sites
-        .min_separation_km
-        .is_some_and(|d| d > 2.0 * s.power.max_connection_km + 1e-6)
+    sharing_forbidden(s.sites.min_separation_km, s.power.max_connection_km)
+}
+
+/// The rule behind [`separation_forbids_sharing`], for a separation and a reach in km.
+pub fn sharing_forbidden(separation_km: Option<f64>, max_connection_km: f64) -> bool {
+    separation_km.is_some_and(|d| d > 2.0 * max_connection_km + 1e-6)
 }
 
 /// Whether a scenario needs RTTs between candidates and demand points.

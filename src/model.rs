@@ -142,8 +142,7 @@ impl Problem {
 
     /// True when the separation rule alone stops two sites from sharing a substation.
     pub fn separation_forbids_sharing(&self) -> bool {
-        self.separation_km
-            .is_some_and(|d| d > 2.0 * self.max_connection_km + 1e-6)
+        crate::candidates::sharing_forbidden(self.separation_km, self.max_connection_km)
     }
 
     /// Whether the demand latency cost term is present.
@@ -296,28 +295,6 @@ impl Problem {
             }
         }
         None
-    }
-
-    /// A plan that opens `sites` with their stand-alone connections, if those are
-    /// jointly feasible (no substation over its headroom).
-    pub fn standalone_plan(&self, sites: &[usize]) -> Option<Plan> {
-        let open: Vec<OpenSite> = sites
-            .iter()
-            .map(|&s| {
-                let (set, _) = self.sites[s].standalone.as_ref()?;
-                Some(OpenSite {
-                    site: s,
-                    lines: fill_lines(&self.sites[s].options, set, self.power_mw),
-                })
-            })
-            .collect::<Option<_>>()?;
-        let mut sorted: Vec<usize> = sites.to_vec();
-        sorted.sort_unstable();
-        let plan = Plan {
-            assignment: self.assign(&sorted),
-            open,
-        };
-        self.violation(&plan).is_none().then_some(plan)
     }
 }
 

@@ -98,11 +98,18 @@ impl Allocation {
     /// The cut of list `l` at level `d`: constant D and coefficients (site, D − c)
     /// to subtract, for the sites whose cost lies below D.
     pub fn cut(&self, l: usize, d: f64) -> Cut {
+        self.cut_among(l, d, |_| true)
+    }
+
+    /// [`Allocation::cut`] over the sites `keep` accepts (a master's sites): the others
+    /// are closed in every plan it considers, so their terms vanish.
+    pub fn cut_among(&self, l: usize, d: f64, keep: impl Fn(usize) -> bool) -> Cut {
         let terms = self.lists[l]
             .costs
             .iter()
             .take_while(|&&(c, _)| c < d)
             .map(|&(c, s)| (s as usize, d - c))
+            .filter(|&(s, _)| keep(s))
             .collect();
         Cut {
             list: l,

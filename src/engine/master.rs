@@ -21,6 +21,7 @@ use good_lp::{variable, Expression, ProblemVariables, Variable};
 
 use super::bounds::Lagrangian;
 use super::conflicts::Separation;
+use super::latency::Cut;
 use super::{Engine, Incumbent};
 use crate::error::Result;
 use crate::model::{fill_lines, MilpStats, OpenSite, Plan};
@@ -38,14 +39,6 @@ pub enum End {
     Infeasible,
 }
 
-/// A cut restricted to the master's sites: θ_list >= level − Σ coef·x_local.
-#[derive(Debug, Clone)]
-struct LocalCut {
-    list: usize,
-    level: f64,
-    terms: Vec<(usize, f64)>,
-}
-
 pub struct Master<'a> {
     eng: &'a Engine<'a>,
     /// Problem positions of the master's sites, ascending.
@@ -55,7 +48,8 @@ pub struct Master<'a> {
     cliques: BTreeSet<Vec<usize>>,
     cell_rows: usize,
     lazy_rows: usize,
-    cuts: Vec<LocalCut>,
+    /// Benders cuts so far, over problem sites (all among the master's).
+    cuts: Vec<Cut>,
     cut_keys: HashSet<(usize, u64)>,
     /// Per allocation list: the least cost among the master's sites.
     theta_floor: Vec<f64>,
@@ -175,18 +169,9 @@ impl<'a> Master<'a> {
         if !self.cut_keys.insert((l, d.to_bits())) {
             return false;
         }
-        let terms = self.eng.alloc.lists[l]
-            .costs
-            .iter()
-            .take_while(|&&(c, _)| c < d)
-            .filter(|&&(_, s)| self.local[s as usize] != NONE)
-            .map(|&(c, s)| (self.local[s as usize] as usize, d - c))
-            .collect();
-        self.cuts.push(LocalCut {
-            list: l,
-            level: d,
-            terms,
-        });
+        let local = &self.local;
+        let cut = self.eng.alloc.cut_among(l, d, |s| local[s] != NONE);
+        self.cuts.push(cut);
         true
     }
 
@@ -404,13 +389,10 @@ impl<'a> Master<'a> {
                     continue;
                 };
                 let theta = values[&t] * self.scale;
-                let rhs: f64 = d - eng.alloc.lists[l]
-                    .costs
-                    .iter()
-                    .take_while(|&&(c, _)| c < d)
-                    .filter(|&&(_, s)| local[s as usize] != NONE)
-                    .map(|&(c, s)| (d - c) * xs[local[s as usize] as usize])
-                    .sum::<f64>();
+                let rhs = eng
+                    .alloc
+                    .cut_among(l, d, |s| local[s] != NONE)
+                    .value(|s| xs[local[s] as usize]);
                 if theta < rhs - eng.tol(rhs) && self.add_cut(l, d) {
                     added += 1;
                 }
@@ -525,8 +507,8 @@ impl<'a> Master<'a> {
         for cut in &self.cuts {
             let Some(t) = theta[cut.list] else { continue };
             let mut e = Expression::from(t);
-            for &(a, c) in &cut.terms {
-                e.add_mul(c * sc, x[a]);
+            for &(s, c) in &cut.terms {
+                e.add_mul(c * sc, x[self.local[s] as usize]);
             }
             constraints.push(e.geq(cut.level * sc));
         }
