@@ -84,17 +84,6 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
             incumbent = Some(g);
         }
     }
-    let consider = |open: Vec<usize>, inc: &mut Option<Incumbent>| {
-        if let Some(cost) = eng.evaluate(&open) {
-            if inc.as_ref().is_none_or(|b| cost < b.cost - eng.tol(b.cost)) {
-                *inc = Some(Incumbent {
-                    plan: eng.standalone_plan(&open),
-                    open,
-                    cost,
-                });
-            }
-        }
-    };
     // Start each multiplier at the point's cost in the best plan, else its cheapest.
     let mut lambda: Vec<f64> = match &incumbent {
         Some(b) => eng.alloc.costs_of(&b.open),
@@ -151,7 +140,7 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
             }
         }
         if let Some(open) = heuristic::complete(eng, &order, &[]) {
-            consider(open, &mut incumbent);
+            eng.offer(&mut incumbent, open);
         }
         let upper = incumbent.as_ref().map(|b| b.cost);
         progress.search("bounding", upper, Some(best.bound));

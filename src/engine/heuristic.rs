@@ -31,7 +31,7 @@ pub fn complete(eng: &Engine, order: &[usize], seed: &[usize]) -> Option<Vec<usi
     };
     let mut chosen = start.clone();
     fill(&mut chosen);
-    if chosen.len() == p.k && covered(eng, &chosen) {
+    if chosen.len() == p.k && eng.serves_every_point(&chosen) {
         return Some(chosen);
     }
     if eng.cover.is_empty() {
@@ -74,19 +74,6 @@ pub fn complete(eng: &Engine, order: &[usize], seed: &[usize]) -> Option<Vec<usi
     (chosen.len() == p.k).then_some(chosen)
 }
 
-fn covered(eng: &Engine, open: &[usize]) -> bool {
-    if eng.cover.is_empty() {
-        return true;
-    }
-    let mut served = vec![false; eng.cover.len()];
-    for &s in open {
-        for &j in &eng.covers[s] {
-            served[j as usize] = true;
-        }
-    }
-    served.iter().all(|&s| s)
-}
-
 /// The best greedy completion by floor cost from the cheapest few seeds.
 pub fn greedy(eng: &Engine) -> Option<Incumbent> {
     let order = order_by(eng, &eng.floor);
@@ -101,18 +88,7 @@ pub fn greedy(eng: &Engine) -> Option<Incumbent> {
         }
         let seed: Vec<usize> = seed.into_iter().collect();
         if let Some(open) = complete(eng, &order, &seed) {
-            if let Some(cost) = eng.evaluate(&open) {
-                if best
-                    .as_ref()
-                    .is_none_or(|b| cost < b.cost - eng.tol(b.cost))
-                {
-                    best = Some(Incumbent {
-                        plan: eng.standalone_plan(&open),
-                        open,
-                        cost,
-                    });
-                }
-            }
+            eng.offer(&mut best, open);
         }
     }
     best
@@ -165,12 +141,9 @@ pub fn greedy_add(eng: &Engine) -> Option<Incumbent> {
             }
         }
     }
-    let cost = eng.evaluate(&open)?;
-    Some(Incumbent {
-        plan: eng.standalone_plan(&open),
-        open,
-        cost,
-    })
+    let mut found = None;
+    eng.offer(&mut found, open);
+    found
 }
 
 /// First-improvement swaps between the plan and the cheapest sites by ρ.
@@ -195,15 +168,15 @@ pub fn improve(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
                 evaluations += 1;
                 let mut open = inc.open.clone();
                 open[out] = cand;
-                if let Some(cost) = eng.evaluate(&open) {
-                    if cost < inc.cost - eng.tol(inc.cost) {
-                        inc = Incumbent {
-                            plan: eng.standalone_plan(&open),
-                            open,
-                            cost,
-                        };
-                        continue 'outer;
-                    }
+                // Evaluated first: the plan is built only for an improvement.
+                if eng
+                    .evaluate(&open)
+                    .is_some_and(|c| c < inc.cost - eng.tol(inc.cost))
+                {
+                    let mut better = None;
+                    eng.offer(&mut better, open);
+                    inc = better.expect("feasible, just evaluated");
+                    continue 'outer;
                 }
             }
         }

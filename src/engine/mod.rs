@@ -163,22 +163,45 @@ impl<'a> Engine<'a> {
                 return None;
             }
         }
-        if !self.cover.is_empty() {
-            let mut covered = vec![false; self.cover.len()];
-            for &s in open {
-                for &j in &self.covers[s] {
-                    covered[j as usize] = true;
-                }
-            }
-            if covered.iter().any(|c| !c) {
-                return None;
-            }
-        }
-        if !self.standalone_headroom_ok(open) {
+        if !self.serves_every_point(open) || !self.standalone_headroom_ok(open) {
             return None;
         }
         let fixed: f64 = open.iter().map(|&s| self.floor[s]).sum();
         Some(fixed + self.alloc.total(open))
+    }
+
+    /// Whether every demand point that must be served has a site of `open` in reach.
+    pub fn serves_every_point(&self, open: &[usize]) -> bool {
+        if self.cover.is_empty() {
+            return true;
+        }
+        let mut served = vec![false; self.cover.len()];
+        for &s in open {
+            for &j in &self.covers[s] {
+                served[j as usize] = true;
+            }
+        }
+        served.iter().all(|&s| s)
+    }
+
+    /// Makes `open` the best plan when it is feasible and cheaper than `best` beyond
+    /// the tolerance; whether it did.
+    pub fn offer(&self, best: &mut Option<Incumbent>, open: Vec<usize>) -> bool {
+        let Some(cost) = self.evaluate(&open) else {
+            return false;
+        };
+        if best
+            .as_ref()
+            .is_some_and(|b| cost >= b.cost - self.tol(b.cost))
+        {
+            return false;
+        }
+        *best = Some(Incumbent {
+            plan: self.standalone_plan(&open),
+            open,
+            cost,
+        });
+        true
     }
 
     /// Whether the sites' stand-alone connections fit their substations together.
