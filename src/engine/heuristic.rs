@@ -220,16 +220,9 @@ pub fn restricted(
     if set.len() >= eng.usable.len() {
         return Ok((None, 0));
     }
-    let lag = super::bounds::Lagrangian {
-        bound: f64::NEG_INFINITY,
-        lambda: Vec::new(),
-        rho: rho.to_vec(),
-        sum_lambda: 0.0,
-        incumbent: None,
-        iterations: 0,
-    };
     let mut best = None;
-    let mut m = Master::new(eng, &set, &lag, None);
+    // Without multipliers: the restricted program's own rounds find its cuts.
+    let mut m = Master::new(eng, &set, &[], rho, None);
     match m.run(opts, &mut best, &crate::progress::Silent)? {
         super::master::End::Infeasible => Ok((None, set.len())),
         _ => Ok((best, set.len())),

@@ -19,7 +19,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use good_lp::{variable, Expression, ProblemVariables, Variable};
 
-use super::bounds::Lagrangian;
 use super::conflicts::Separation;
 use super::latency::Cut;
 use super::{Engine, Incumbent};
@@ -71,10 +70,13 @@ pub struct Master<'a> {
 const NONE: u32 = u32::MAX;
 
 impl<'a> Master<'a> {
+    /// The master over `sites`; `lambda` (Lagrangian multipliers, possibly none) give
+    /// its first cuts and `rho` the order in which lazy cliques grow.
     pub fn new(
         eng: &'a Engine<'a>,
         sites: &[usize],
-        lag: &Lagrangian,
+        lambda: &[f64],
+        rho: &[f64],
         incumbent: Option<&Incumbent>,
     ) -> Master<'a> {
         let p = eng.p;
@@ -131,7 +133,7 @@ impl<'a> Master<'a> {
             cover_rows: seen.into_iter().collect(),
             contested,
             binding,
-            priority: sites.iter().map(|&s| lag.rho[s]).collect(),
+            priority: sites.iter().map(|&s| rho[s]).collect(),
             lower: f64::NEG_INFINITY,
             rounds: 0,
             lp_rounds_done: 0,
@@ -146,7 +148,7 @@ impl<'a> Master<'a> {
             .max(incumbent.map_or(0.0, |b| b.cost.abs() / eng.p.k.max(1) as f64));
         m.scale = if typical > 0.0 { typical } else { 1.0 };
         // Cuts that carry the Lagrangian bound and the best plan into the first round.
-        for (l, &lam) in lag.lambda.iter().enumerate() {
+        for (l, &lam) in lambda.iter().enumerate() {
             m.add_cut(l, lam);
         }
         if let Some(b) = incumbent {

@@ -369,7 +369,7 @@ fn search(
     }
 
     // The master program over the survivors.
-    let mut m = master::Master::new(&eng, &survivors, &lag, best.as_ref());
+    let mut m = master::Master::new(&eng, &survivors, &lag.lambda, &lag.rho, best.as_ref());
     let result = m.run(opts, &mut best, progress)?;
     stats = m.stats(stats);
     outcome.milp = Some(stats);
