@@ -289,7 +289,7 @@ fn instance(seed: u64, dir: &Path) -> Scenario {
             [0.0, 1e6, 2e7][rng.below(3)]
         ));
     }
-    if seed % 3 != 0 {
+    if !seed.is_multiple_of(3) {
         text = with_version_2(seed, dir, text);
     }
     let path = dir.join("scenario.toml");
@@ -692,7 +692,7 @@ fn reduced_program_equals_literal_model_on_larger_instances() {
             if rng.below(2) == 0 { "max_per_country = 1" } else { "" },
             [0.0, 5e6][rng.below(2)],
         );
-        let text = if seed % 2 == 0 {
+        let text = if seed.is_multiple_of(2) {
             with_version_2(seed, &dir, text.replace("[latency]", "[power]\n[latency]"))
         } else {
             text
