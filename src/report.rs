@@ -280,7 +280,7 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "scenario": r.scenario,
         "layers": layers,
         "inputs_fingerprint": run_fingerprint(r),
-        "model_version": 1,
+        "model_version": 2,
     })
 }
 
@@ -524,7 +524,7 @@ pub fn error_summary(scenario_file: &Path, message: &str, timed_out: bool) -> Va
         "exit_code": code,
         "sites": [],
         "sites_geojson": Value::Null,
-        "model_version": 1,
+        "model_version": 2,
     })
 }
 
