@@ -65,6 +65,8 @@ pub struct RunResult {
     pub candidates: Arc<Candidates>,
     pub problem: Problem,
     pub outcome: Outcome,
+    /// The best plans and regrets, when the scenario asks for them.
+    pub decided: engine::ranking::Decided,
     /// Seconds per stage.
     pub seconds: BTreeMap<&'static str, f64>,
 }
@@ -154,8 +156,13 @@ pub fn run_with_until(
             layers.grid.iter().map(|s| s.headroom_mw).collect(),
         )
     })?;
-    let outcome = timed(progress, &mut seconds, Stage::Solve, "solve", || {
-        solve::solve_until(&problem, opts, deadline, progress)
+    let decisions = scenario.sites.decisions();
+    let (outcome, decided) = timed(progress, &mut seconds, Stage::Solve, "solve", || {
+        if decisions.any() {
+            solve::decide_until(&problem, opts, deadline, progress, &decisions)
+        } else {
+            solve::solve_until(&problem, opts, deadline, progress).map(|o| (o, Default::default()))
+        }
     })?;
     seconds.insert("total", started.elapsed().as_secs_f64());
     Ok(RunResult {
@@ -164,6 +171,7 @@ pub fn run_with_until(
         candidates,
         problem,
         outcome,
+        decided,
         seconds,
     })
 }

@@ -58,6 +58,9 @@ pub struct Problem {
     pub demand: Vec<DemandReach>,
     /// Sites that every plan must contain (positions in `sites`), ascending.
     pub forced: Vec<usize>,
+    /// Sites no plan may contain (positions in `sites`), ascending: how regret drops a
+    /// chosen site (`sites.exclude` acts earlier, as an eligibility rule).
+    pub forbidden: Vec<usize>,
     /// Ids of `sites.include` that are not eligible, each with the rules it fails: the
     /// scenario is infeasible when there is any.
     pub include_failures: Vec<String>,
@@ -133,6 +136,7 @@ impl Problem {
                 })
                 .collect(),
             forced,
+            forbidden: Vec::new(),
             include_failures,
         })
     }
@@ -283,6 +287,9 @@ impl Problem {
             .find(|&&f| plan.open.iter().all(|o| o.site != f))
         {
             return Some(format!("forced site {} is not open", self.sites[f].id));
+        }
+        if let Some(o) = plan.open.iter().find(|o| self.forbidden.contains(&o.site)) {
+            return Some(format!("forbidden site {} is open", self.sites[o.site].id));
         }
         if plan.open.len() != self.k {
             return Some(format!(

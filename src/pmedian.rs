@@ -165,6 +165,7 @@ impl PMedian {
             headroom_mw: Vec::new(),
             demand,
             forced: Vec::new(),
+            forbidden: Vec::new(),
             include_failures: Vec::new(),
         }
     }

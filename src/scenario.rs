@@ -69,6 +69,35 @@ pub struct Sites {
     /// Largest water-stress category a site may have (0–5); unknown stress is then
     /// ineligible.
     pub max_water_stress: Option<f64>,
+    /// How many of the best plans to list (1: the optimum only).
+    pub alternatives: u32,
+    /// List every plan within this percentage of the optimum instead, at most
+    /// `alternatives` of them (at most [`Sites::WITHIN_CAP`] when `alternatives` is 1).
+    pub within_pct: Option<f64>,
+    /// Compute the regret of each chosen site and of the cheapest candidates.
+    pub regret: bool,
+    /// How many of the cheapest candidates not chosen get a regret.
+    pub regret_candidates: u32,
+}
+
+impl Sites {
+    /// The cap of a `within_pct` list when `alternatives` is left at 1.
+    pub const WITHIN_CAP: u32 = 100;
+
+    /// What to decide beyond the optimum.
+    pub fn decisions(&self) -> crate::engine::ranking::Decisions {
+        let cap = if self.within_pct.is_some() && self.alternatives == 1 {
+            Self::WITHIN_CAP
+        } else {
+            self.alternatives
+        };
+        crate::engine::ranking::Decisions {
+            alternatives: cap as usize,
+            within_pct: self.within_pct,
+            regret: self.regret,
+            regret_candidates: self.regret_candidates as usize,
+        }
+    }
 }
 
 impl Default for Sites {
@@ -81,6 +110,10 @@ impl Default for Sites {
             include: Vec::new(),
             exclude: Vec::new(),
             max_water_stress: None,
+            alternatives: 1,
+            within_pct: None,
+            regret: false,
+            regret_candidates: 20,
         }
     }
 }
@@ -381,6 +414,12 @@ impl Scenario {
             }
         }
         self.validate_include_exclude()?;
+        if self.sites.alternatives < 1 {
+            return bad("sites.alternatives", "at least 1", "0".into());
+        }
+        if let Some(v) = self.sites.within_pct {
+            finite("sites.within_pct", v, 0.0)?;
+        }
         for (name, path) in self.layers.named() {
             if !path.is_file() {
                 let what = if path.is_dir() {

@@ -143,6 +143,24 @@ pub fn solve_until(
     crate::engine::solve(problem, opts, deadline, progress)
 }
 
+/// [`solve_until`], then the best plans and regrets `d` asks for
+/// ([`crate::engine::ranking`]).
+pub fn decide_until(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    progress: &dyn Progress,
+    d: &crate::engine::ranking::Decisions,
+) -> Result<(Outcome, crate::engine::ranking::Decided)> {
+    if !opts.backend.available() {
+        return Err(solver_err(
+            opts,
+            "this build has no HiGHS backend: rebuild with `--features highs`".into(),
+        ));
+    }
+    crate::engine::ranking::decide(problem, opts, deadline, progress, d)
+}
+
 /// Counting arguments that prove infeasibility, each as a sentence.
 pub fn explain_infeasible(problem: &Problem, usable: &[usize]) -> Vec<String> {
     let mut reasons = problem.include_failures.clone();

@@ -10,6 +10,7 @@
 //!            z_is <= x_i, Σ_s z_is <= max_lines x_i, Σ_i p_is <= h_s (binding s)
 //!            θ_l >= D − Σ_i (D − c_il)^+ x_i   every Benders cut (l, D) so far
 //!            θ_l >= min_i c_il
+//!            Σ_{i in S} x_i <= k − 1       every plan S already ranked (no-good rows)
 //! ```
 //! Each round solves the program, adds a clique row through every conflicting pair
 //! it opened and a cut for every point whose θ undervalues its allocation, and stops
@@ -53,6 +54,8 @@ pub struct Master<'a> {
     /// Per allocation list: the least cost among the master's sites.
     theta_floor: Vec<f64>,
     cover_rows: Vec<Vec<usize>>,
+    /// Plans the program may no longer choose, as local positions.
+    no_goods: Vec<Vec<usize>>,
     contested: Vec<bool>,
     binding: HashSet<usize>,
     priority: Vec<f64>,
@@ -131,6 +134,7 @@ impl<'a> Master<'a> {
             cut_keys: HashSet::new(),
             theta_floor,
             cover_rows: seen.into_iter().collect(),
+            no_goods: Vec::new(),
             contested,
             binding,
             priority: sites.iter().map(|&s| rho[s]).collect(),
@@ -159,6 +163,19 @@ impl<'a> Master<'a> {
             }
         }
         m
+    }
+
+    /// Forbids the plan `open` (problem positions) from now on: a no-good row. A plan
+    /// with a site outside the master cannot be chosen anyway and needs none.
+    pub fn exclude_plan(&mut self, open: &[usize]) {
+        let local: Option<Vec<usize>> = open
+            .iter()
+            .map(|&s| (self.local[s] != NONE).then_some(self.local[s] as usize))
+            .collect();
+        if let Some(mut row) = local {
+            row.sort_unstable();
+            self.no_goods.push(row);
+        }
     }
 
     /// Adds the cut of list l at level d, unless it is trivial or already present.
@@ -494,6 +511,10 @@ impl<'a> Master<'a> {
         for row in &self.cover_rows {
             let e: Expression = row.iter().map(|&a| x[a]).sum();
             constraints.push(e.geq(1.0));
+        }
+        for row in &self.no_goods {
+            let e: Expression = row.iter().map(|&a| x[a]).sum();
+            constraints.push(e.leq(row.len() as f64 - 1.0));
         }
         let theta: Vec<Option<Variable>> = self
             .theta_floor

@@ -28,6 +28,7 @@ pub mod diagnose;
 pub mod heuristic;
 pub mod latency;
 pub mod master;
+pub mod ranking;
 
 use crate::deadline::Deadline;
 use crate::error::Result;
@@ -66,7 +67,10 @@ pub struct Engine<'a> {
 impl<'a> Engine<'a> {
     pub fn new(p: &'a Problem, deadline: Deadline, mip_gap: f64) -> Engine<'a> {
         let n = p.sites.len();
-        let is_usable: Vec<bool> = p.sites.iter().map(|s| s.standalone.is_some()).collect();
+        let mut is_usable: Vec<bool> = p.sites.iter().map(|s| s.standalone.is_some()).collect();
+        for &f in &p.forbidden {
+            is_usable[f] = false;
+        }
         let usable: Vec<usize> = (0..n).filter(|&s| is_usable[s]).collect();
         let floor = p.sites.iter().map(|s| s.floor_eur()).collect();
         let alloc = if p.has_latency_cost() {
@@ -283,13 +287,45 @@ fn search(
     progress: &dyn Progress,
     diagnose: bool,
 ) -> Result<Outcome> {
+    Ok(search_keeping(problem, opts, deadline, progress, diagnose)?.0)
+}
+
+/// [`search`], also returning the Lagrangian relaxation it computed (None when a
+/// counting argument or the forced sites settled the problem first).
+pub(crate) fn search_keeping(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    progress: &dyn Progress,
+    diagnose: bool,
+) -> Result<(Outcome, Option<bounds::Lagrangian>)> {
     let eng = Engine::new(problem, deadline, opts.mip_gap);
-    let mut red = Reductions {
+    let red = Reductions {
         eligible: problem.sites.len(),
         no_grid_connection: problem.sites.len() - eng.usable.len(),
         ..Default::default()
     };
-    let mut outcome = Outcome {
+    let mut outcome = empty_outcome(opts, &red);
+    let reasons = explain_infeasible(problem, &eng.usable);
+    if !reasons.is_empty() {
+        outcome.infeasibility = reasons;
+        return Ok((outcome, None));
+    }
+    if let Some(why) = forced_infeasible(&eng) {
+        outcome.infeasibility.push(why);
+        return Ok((outcome, None));
+    }
+    // Bounds and plans from the Lagrangian relaxation.
+    progress.search("bounding", None, None);
+    let lag = bounds::lagrangian(&eng, progress);
+    let best = lag.incumbent.clone();
+    let outcome = prove(&eng, &lag, best, red, opts, progress, diagnose)?;
+    Ok((outcome, Some(lag)))
+}
+
+/// An infeasible outcome with nothing found yet, to be filled in.
+fn empty_outcome(opts: &SolveOptions, red: &Reductions) -> Outcome {
+    Outcome {
         status: Status::Infeasible,
         plan: None,
         objective_eur: None,
@@ -299,48 +335,51 @@ fn search(
         reductions: red.clone(),
         milp: None,
         solver: opts.backend.name(),
-    };
-    let reasons = explain_infeasible(problem, &eng.usable);
-    if !reasons.is_empty() {
-        outcome.infeasibility = reasons;
-        return Ok(outcome);
     }
-    if let Some(why) = forced_infeasible(&eng) {
-        outcome.infeasibility.push(why);
-        return Ok(outcome);
-    }
+}
 
-    // Bounds and plans from the Lagrangian relaxation.
-    progress.search("bounding", None, None);
-    let lag = bounds::lagrangian(&eng, progress);
-    let mut best = lag.incumbent.clone();
+/// From a Lagrangian relaxation and the best plan known to a proof: improve the plan,
+/// eliminate sites by their bounds, and solve the master over the survivors. `lag`
+/// may come from a less constrained problem (its bounds stay valid: every plan here
+/// is a plan there).
+pub(crate) fn prove(
+    eng: &Engine,
+    lag: &bounds::Lagrangian,
+    mut best: Option<Incumbent>,
+    mut red: Reductions,
+    opts: &SolveOptions,
+    progress: &dyn Progress,
+    diagnose: bool,
+) -> Result<Outcome> {
+    let problem = eng.p;
+    let mut outcome = empty_outcome(opts, &red);
     if best.is_none() && !eng.deadline.passed() {
-        let (plan, size) = heuristic::restricted(&eng, opts, &lag.rho)?;
+        let (plan, size) = heuristic::restricted(eng, opts, &lag.rho)?;
         red.restricted_sites = size;
         best = plan;
     }
     if let Some(b) = &best {
-        best = Some(heuristic::improve(&eng, b.clone(), &lag.rho));
+        best = Some(heuristic::improve(eng, b.clone(), &lag.rho));
     }
     let lower_lag = lag.bound;
 
     // Elimination; when many sites survive, the optimum over a restricted set gives a
     // better plan to eliminate with.
     let mut elim = match &best {
-        Some(b) => bounds::eliminate(&eng, &lag, b.cost),
+        Some(b) => bounds::eliminate(eng, lag, b.cost),
         None => (eng.usable.clone(), f64::INFINITY),
     };
     if best.is_some() && elim.0.len() > RESTRICT_ABOVE && !eng.deadline.passed() {
         progress.search("restricted program", best.as_ref().map(|b| b.cost), None);
-        let (plan, size) = heuristic::restricted(&eng, opts, &lag.rho)?;
+        let (plan, size) = heuristic::restricted(eng, opts, &lag.rho)?;
         red.restricted_sites = size;
         if let Some(r) = plan {
             if best
                 .as_ref()
                 .is_none_or(|b| r.cost < b.cost - eng.tol(b.cost))
             {
-                best = Some(heuristic::improve(&eng, r, &lag.rho));
-                elim = bounds::eliminate(&eng, &lag, best.as_ref().expect("set").cost);
+                best = Some(heuristic::improve(eng, r, &lag.rho));
+                elim = bounds::eliminate(eng, lag, best.as_ref().expect("set").cost);
             }
         }
     }
@@ -369,7 +408,7 @@ fn search(
     }
 
     // The master program over the survivors.
-    let mut m = master::Master::new(&eng, &survivors, &lag.lambda, &lag.rho, best.as_ref());
+    let mut m = master::Master::new(eng, &survivors, &lag.lambda, &lag.rho, best.as_ref());
     let result = m.run(opts, &mut best, progress)?;
     stats = m.stats(stats);
     outcome.milp = Some(stats);
@@ -378,7 +417,7 @@ fn search(
         (master::End::Infeasible, None) => {
             outcome.infeasibility = if diagnose {
                 progress.search("naming the limits that cannot hold together", None, None);
-                diagnose::explain(problem, opts, deadline)
+                diagnose::explain(problem, opts, eng.deadline)
             } else {
                 vec!["no plan meets every limit".into()]
             };
