@@ -161,15 +161,16 @@ fn grid_cost(problem: &Problem, sites: &[usize], sets: &[Vec<(Vec<usize>, f64)>]
     best.is_finite().then_some(best)
 }
 
-/// The optimum by enumeration of every k-subset, or None when none is feasible.
-fn brute_force(problem: &Problem) -> Option<f64> {
+/// Every feasible k-subset with its cost, cheapest first, ties by sorted ids (the
+/// positions of eligible candidates, which follow the land layer's order).
+fn all_plans(problem: &Problem) -> Vec<(Vec<usize>, f64)> {
     let n = problem.sites.len();
     let k = problem.k;
     let all_sets: Vec<Vec<(Vec<usize>, f64)>> = (0..n).map(|i| line_sets(problem, i)).collect();
-    let mut best: Option<f64> = None;
+    let mut out = Vec::new();
     let mut subset: Vec<usize> = (0..k).collect();
     if k > n || !problem.include_failures.is_empty() {
-        return None;
+        return out;
     }
     loop {
         let forced_in = problem.forced.iter().all(|f| subset.contains(f));
@@ -177,14 +178,56 @@ fn brute_force(problem: &Problem) -> Option<f64> {
             .then(|| subset_cost(problem, &subset, &all_sets))
             .flatten()
         {
-            if best.is_none_or(|b| c < b) {
-                best = Some(c);
-            }
+            out.push((subset.clone(), c));
         }
         if !common::next_subset(&mut subset, n) {
-            return best;
+            break;
         }
     }
+    out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// The N best plans and the regrets of the chosen sites and of three candidates,
+/// against the brute-force list of every feasible plan (grid sub-problem included).
+fn check_ranking(seed: u64, problem: &Problem, plans: &[(Vec<usize>, f64)]) -> usize {
+    use gigasite::deadline::Deadline;
+    use gigasite::engine::ranking::{decide, Decisions};
+    let n = 1 + (seed as usize) % 8;
+    let d = Decisions {
+        alternatives: n,
+        within_pct: None,
+        regret: true,
+        regret_candidates: 3,
+    };
+    let opts = SolveOptions {
+        backend: Backend::Microlp,
+        time_limit_s: None,
+        mip_gap: 0.0,
+    };
+    let (_, decided) = decide(problem, &opts, Deadline::never(), &Silent, &d).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * b.abs() + 1e-3;
+    if let Some(r) = &decided.ranking {
+        assert_eq!(r.plans.len(), plans.len().min(n), "seed {seed}");
+        for (got, (ids, cost)) in r.plans.iter().zip(plans) {
+            assert_eq!(&got.open, ids, "seed {seed}: rank {}", got.rank);
+            assert!(close(got.cost, *cost), "seed {seed}: rank {}", got.rank);
+            assert_eq!(problem.violation(&got.plan), None, "seed {seed}");
+        }
+    }
+    let opt = plans[0].1;
+    let regrets = decided.regret.expect("regrets");
+    for r in &regrets {
+        let best = plans
+            .iter()
+            .find(|(ids, _)| ids.contains(&r.site) != r.chosen);
+        match (best, r.regret_eur) {
+            (Some((_, c)), Some(got)) => assert!(close(got, c - opt), "seed {seed}: regret"),
+            (None, None) => assert_eq!(r.status, Status::Infeasible, "seed {seed}"),
+            other => panic!("seed {seed}: site {} regret {other:?}", r.site),
+        }
+    }
+    regrets.len()
 }
 
 fn subset_cost(
@@ -470,6 +513,7 @@ fn optimum_equals_brute_force_on_200_small_instances() {
     };
     let (mut checked, mut optimal, mut infeasible, mut shared) = (0, 0, 0, 0);
     let (mut with_include_exclude, mut forced_ineligible, mut forced_optimal) = (0, 0, 0);
+    let (mut ranked, mut regrets) = (0, 0);
     let mut seed = 0u64;
     while checked < 200 {
         seed += 1;
@@ -496,7 +540,12 @@ fn optimum_equals_brute_force_on_200_small_instances() {
             );
             forced_ineligible += 1;
         }
-        let want = brute_force(problem);
+        let plans = all_plans(problem);
+        let want = plans.first().map(|p| p.1);
+        if want.is_some() && ranked < 60 {
+            ranked += 1;
+            regrets += check_ranking(seed, problem, &plans);
+        }
         let mut outcomes = vec![result.outcome.clone()];
         if Backend::Highs.available() {
             let highs = SolveOptions {
@@ -560,6 +609,11 @@ fn optimum_equals_brute_force_on_200_small_instances() {
     assert!(
         forced_optimal >= 5,
         "{forced_optimal} optimal with a forced site"
+    );
+    eprintln!("{ranked} rankings checked, {regrets} regrets");
+    assert!(
+        ranked >= 60 && regrets >= 150,
+        "{ranked} rankings, {regrets} regrets"
     );
     assert!(
         with_include_exclude >= 20,
