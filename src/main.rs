@@ -62,6 +62,10 @@ enum Command {
         /// Also write an SVG map of the result to FILE, after the other outputs.
         #[arg(long, value_name = "FILE")]
         map: Option<PathBuf>,
+        #[command(flatten)]
+        sites: cli::flags::SiteFlags,
+        #[command(flatten)]
+        decisions: cli::flags::DecisionFlags,
     },
     /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
     /// it chooses the same sites).
@@ -214,6 +218,8 @@ struct SolveArgs {
     mip_gap: Option<f64>,
     quiet: bool,
     map: Option<PathBuf>,
+    sites: cli::flags::SiteFlags,
+    decisions: cli::flags::DecisionFlags,
 }
 
 /// `gigasite solve`: the output folder is checked before any work; a run that fails
@@ -267,6 +273,7 @@ fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
         outln!("{}", serde_json::to_string_pretty(&sites.summary)?);
     } else {
         print_table(&result, &sites.sites);
+        cli::print_decisions(&result);
     }
     if !o.infeasibility.is_empty() || o.plan.is_none() {
         errln!("{}", counts_text(&result));
@@ -279,7 +286,9 @@ fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
 
 /// Loads, solves and writes the outputs of `gigasite solve`.
 fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Written)> {
-    let scenario = Scenario::load(&a.scenario)?;
+    let mut scenario = Scenario::load(&a.scenario)?;
+    a.sites.apply(&mut scenario)?;
+    a.decisions.apply(&mut scenario)?;
     let opts = SolveOptions {
         backend: a.solver,
         time_limit_s: cli::effective_time_limit(a.time_limit),
@@ -386,6 +395,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             mip_gap,
             quiet,
             map,
+            sites,
+            decisions,
         } => solve_command(SolveArgs {
             scenario,
             out,
@@ -395,6 +406,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             mip_gap,
             quiet,
             map,
+            sites,
+            decisions,
         }),
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;

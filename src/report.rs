@@ -21,6 +21,8 @@
 //! writes a summary with status `error` and its message ([`write_error_summary`]),
 //! after removing the old summary and sites.
 
+pub mod decisions;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +62,9 @@ pub struct SiteReport {
     /// Null when unknown.
     pub water_stress: Option<f64>,
     pub area_ha: f64,
+    /// With `--regret`: the regret of dropping the site (null when infinite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regret_eur: Option<Option<f64>>,
     /// "point" or "interior_point": how the location was taken from the parcel.
     pub location: &'static str,
     #[serde(skip)]
@@ -136,6 +141,7 @@ pub fn site_reports(r: &RunResult) -> Vec<SiteReport> {
                 carbon_g_per_kwh: cand.carbon_g_per_kwh,
                 water_stress: cand.water_stress,
                 area_ha: parcel.area_ha,
+                regret_eur: decisions::chosen_regret(r, &cand.id),
                 location: parcel.location_method.as_str(),
                 lon_lat: [cand.location.x, cand.location.y],
                 lines,
@@ -260,7 +266,7 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
             .collect(),
         None => Vec::new(),
     };
-    json!({
+    let mut summary = json!({
         "scenario_name": r.scenario.name,
         "status": o.status.as_str(),
         "objective": o.objective_eur,
@@ -281,7 +287,15 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "layers": layers,
         "inputs_fingerprint": run_fingerprint(r),
         "model_version": 2,
-    })
+    });
+    let obj = summary.as_object_mut().expect("an object");
+    if let Some(a) = decisions::alternatives_json(r) {
+        obj.insert("alternatives".into(), a);
+    }
+    if let Some(g) = decisions::regret_json(r) {
+        obj.insert("regret".into(), g);
+    }
+    summary
 }
 
 /// The documented exit code of a status: 0 optimal, 2 infeasible, 3 time limit with
@@ -294,6 +308,14 @@ pub fn exit_code(status: Status) -> i32 {
         Status::NoSolution => 4,
     }
 }
+
+/// The files of the best plans and regrets, written only when computed.
+pub const DECISION_FILES: [&str; 4] = [
+    "alternatives.csv",
+    "alternatives.geojson",
+    "regret.csv",
+    "regret.geojson",
+];
 
 /// Temporary files are named `.<file>.tmp-<pid>-<n>`: the pid tells a later run whether
 /// the writer is still alive ([`remove_stale_temporaries`]).
@@ -488,11 +510,20 @@ pub fn write_result(dir: &Path, r: &RunResult) -> Result<Written> {
         remove_if_present(&sites_path)?;
         Value::Null
     };
+    let (made, absent) = decisions::files(r);
+    let mut decision_files = Vec::new();
+    for (name, bytes) in made {
+        write_atomic(&dir.join(name), &bytes)?;
+        decision_files
+            .push(json!({"file": name, "hash": bytes_hash(&bytes), "bytes": bytes.len()}));
+    }
+    for name in absent {
+        remove_if_present(&dir.join(name))?;
+    }
     let mut summary = summary_json(r, &sites);
-    summary
-        .as_object_mut()
-        .expect("an object")
-        .insert("sites_geojson".into(), sites_file);
+    let obj = summary.as_object_mut().expect("an object");
+    obj.insert("sites_geojson".into(), sites_file);
+    obj.insert("decision_files".into(), json!(decision_files));
     let text = serde_json::to_vec_pretty(&summary).expect("plain data serializes");
     write_atomic(&summary_path, &text)?;
     Ok(Written { sites, summary })
@@ -539,6 +570,9 @@ pub fn write_error_summary(
     let summary_path = dir.join("summary.json");
     remove_if_present(&summary_path)?;
     remove_if_present(&dir.join("sites.geojson"))?;
+    for name in DECISION_FILES {
+        remove_if_present(&dir.join(name))?;
+    }
     let text = serde_json::to_vec_pretty(&error_summary(scenario_file, message, timed_out))
         .expect("plain data serializes");
     write_atomic(&summary_path, &text)

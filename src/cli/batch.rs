@@ -57,6 +57,21 @@ pub struct RunFlags {
     pub mip_gap: Option<f64>,
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub sites: crate::cli::flags::SiteFlags,
+}
+
+/// Applies `--include`/`--exclude` to every task's scenario; a scenario they make
+/// invalid fails alone, as a scenario file with an error would.
+fn with_site_flags(mut tasks: Vec<Task>, flags: &RunFlags) -> Vec<Task> {
+    for t in &mut tasks {
+        if let Ok(s) = &mut t.scenario {
+            if let Err(e) = flags.sites.apply(s) {
+                t.scenario = Err(e.to_string());
+            }
+        }
+    }
+    tasks
 }
 
 /// An overall bar and a line per running scenario, on stderr.
@@ -264,7 +279,7 @@ fn report_failed(failed: &[&Row], of: usize) -> i32 {
 
 pub fn batch(scenarios: Vec<PathBuf>, flags: RunFlags) -> anyhow::Result<i32> {
     anyhow::ensure!(!scenarios.is_empty(), "give at least one scenario file");
-    let tasks = tasks_from_files(&scenarios);
+    let tasks = with_site_flags(tasks_from_files(&scenarios), &flags);
     match execute("batch", &tasks, &flags)? {
         None => Ok(0),
         Some(ran) => Ok(close(&ran, tasks.len())),
@@ -274,7 +289,7 @@ pub fn batch(scenarios: Vec<PathBuf>, flags: RunFlags) -> anyhow::Result<i32> {
 pub fn sweep(scenario: PathBuf, sets: Vec<String>, flags: RunFlags) -> anyhow::Result<i32> {
     anyhow::ensure!(!sets.is_empty(), "give at least one --set KEY=VALUES");
     let axes = parse_sets(&sets).map_err(anyhow::Error::msg)?;
-    let tasks = sweep_tasks(&scenario, &axes)?;
+    let tasks = with_site_flags(sweep_tasks(&scenario, &axes)?, &flags);
     let Some(ran) = execute("sweep", &tasks, &flags)? else {
         return Ok(0);
     };

@@ -5,6 +5,7 @@
 //! the printing quietly instead of panicking.
 
 pub mod batch;
+pub mod flags;
 pub mod import;
 pub mod map;
 
@@ -278,6 +279,58 @@ pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
             .rtt_to_ixp_ms
             .map_or("-".to_string(), |r| format!("{r:.2}"));
         outln!("{row} {rtt:>8}");
+    }
+}
+
+/// The best plans and the regrets, when the run computed them.
+pub fn print_decisions(r: &gigasite::RunResult) {
+    use gigasite::report::decisions::{alternatives_json, regret_json};
+    let meur = |v: f64| format!("{:.1}", v / 1e6);
+    if let Some(a) = alternatives_json(r) {
+        outln!(
+            "best plans: {} listed ({}){}",
+            a["listed"],
+            a["status"].as_str().unwrap_or("?"),
+            if a["cut_by_cap"] == true {
+                ", more lie within the percentage"
+            } else {
+                ""
+            }
+        );
+        for p in a["plans"].as_array().into_iter().flatten() {
+            let ids: Vec<&str> = p["site_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect();
+            outln!(
+                "{:>4}  {:>10} M€  +{:>8} M€ (+{:.3} %)  {}",
+                p["rank"].as_u64().unwrap_or(0),
+                meur(p["cost_eur"].as_f64().unwrap_or(0.0)),
+                meur(p["delta_eur"].as_f64().unwrap_or(0.0)),
+                p["delta_pct"].as_f64().unwrap_or(0.0),
+                ids.join(" ")
+            );
+        }
+        if let Some(next) = a["next_cost_eur"].as_f64() {
+            outln!("      next plan {} M€", meur(next));
+        }
+    }
+    if let Some(g) = regret_json(r) {
+        outln!("regret ({}):", g["status"].as_str().unwrap_or("?"));
+        for s in g["sites"].as_array().into_iter().flatten() {
+            let what = if s["chosen"] == true { "drop" } else { "force" };
+            let value = match s["regret_eur"].as_f64() {
+                Some(v) => format!("{} M€", meur(v)),
+                None if s["status"] == "infeasible" => "∞ (no feasible plan)".into(),
+                None => format!("unknown ({})", s["status"].as_str().unwrap_or("?")),
+            };
+            outln!(
+                "  {what:<5} {:<20} {value}",
+                s["id"].as_str().unwrap_or("?")
+            );
+        }
     }
 }
 
