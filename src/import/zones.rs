@@ -35,6 +35,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use super::countries::{alpha2_of_alpha3, normalize_country};
+use super::zonal_prices::{hours_in_month, year_month};
+use super::zone_attributes::{Attributes, ZonalPrice};
 use super::{
     check_lon_lat, feature, round6, round_to, CsvFile, Dialect, ImportError, ImportReport, Output,
     Place, Result,
@@ -57,6 +59,22 @@ pub struct ZonesOptions {
     /// Field separator of the price table.
     pub delimiter: u8,
     pub skip_malformed: bool,
+    /// Zonal monthly prices (Energy-Charts `euprices-data.js`); needs `year`.
+    pub zone_prices: Option<PathBuf>,
+    /// Carbon intensity per zone (Electricity Maps yearly JSON).
+    pub carbon: Option<PathBuf>,
+    /// Carbon intensity per country (Ember yearly overview CSV); needs `year`.
+    pub carbon_countries: Option<PathBuf>,
+    /// Non-household electricity prices (Eurostat nrg_pc_205 TSV); needs `year`.
+    pub surcharge: Option<PathBuf>,
+    /// The `tax` level of nrg_pc_205 the surcharge rule reads.
+    pub surcharge_tax: String,
+    /// Cooling degree days (Eurostat nrg_chdd_a TSV); needs `year`.
+    pub degree_days: Option<PathBuf>,
+    /// Years of degree days averaged, ending with `year`.
+    pub cdd_years: u32,
+    /// Baseline water stress per country (Aqueduct country categories CSV).
+    pub water_stress: Option<PathBuf>,
 }
 
 impl ZonesOptions {
@@ -72,8 +90,19 @@ impl ZonesOptions {
             year: None,
             delimiter: b',',
             skip_malformed: false,
+            zone_prices: None,
+            carbon: None,
+            carbon_countries: None,
+            surcharge: None,
+            surcharge_tax: Self::DEFAULT_SURCHARGE_TAX.into(),
+            degree_days: None,
+            cdd_years: Self::DEFAULT_CDD_YEARS,
+            water_stress: None,
         }
     }
+
+    pub const DEFAULT_SURCHARGE_TAX: &'static str = "X_VAT";
+    pub const DEFAULT_CDD_YEARS: u32 = 10;
 }
 
 /// A code compared by its letters and digits only, upper-case.
@@ -106,6 +135,20 @@ struct Price {
     sum: f64,
     rows: usize,
     line: u64,
+    /// Σ price × hours of the row's month, and Σ hours (with hour weighting).
+    hour_sum: f64,
+    hours: f64,
+}
+
+impl Price {
+    /// The mean: hour-weighted when the rows were read so, else plain.
+    fn mean(&self) -> f64 {
+        if self.hours > 0.0 {
+            self.hour_sum / self.hours
+        } else {
+            self.sum / self.rows as f64
+        }
+    }
 }
 
 const OTHER_YEARS: &str = "price rows of other years";
@@ -169,6 +212,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
     let iso3 = key_name.to_ascii_lowercase().contains("iso3");
     let decimal_comma = opts.delimiter != b',';
     let skip = opts.skip_malformed;
+    // With zonal prices, the country rows are averaged like them (hour-weighted).
+    let hour_weighted = opts.zone_prices.is_some();
     if opts.year.is_some() {
         report.add_dropped(OTHER_YEARS, 0);
     }
@@ -191,9 +236,24 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
             )?;
             continue;
         }
+        let mut hours = 0.0;
         if let (Some(year), Some(c)) = (opts.year, c_date) {
             let date = rec[c].trim();
             let y = date.get(..4).and_then(|y| y.parse::<i32>().ok());
+            if hour_weighted && y == Some(year) {
+                match year_month(date) {
+                    Some((_, m)) => hours = hours_in_month(year, m),
+                    None => {
+                        report.malformed(
+                            skip,
+                            &path,
+                            Place::Line(line),
+                            format!("the date {date:?} has no month (YYYY-MM…), which hour weighting needs"),
+                        )?;
+                        continue;
+                    }
+                }
+            }
             match y {
                 None => {
                     report.malformed(
@@ -244,6 +304,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
             Some(p) if opts.year.is_some() => {
                 p.sum += price;
                 p.rows += 1;
+                p.hour_sum += price * hours;
+                p.hours += hours;
             }
             Some(p) => {
                 let first = p.line;
@@ -264,6 +326,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
                         sum: price,
                         rows: 1,
                         line,
+                        hour_sum: price * hours,
+                        hours,
                     },
                 );
             }
@@ -475,6 +539,92 @@ fn list_some(items: &[String]) -> String {
     s
 }
 
+/// A zone's price and where it came from.
+struct Joined {
+    price: f64,
+    /// `zonal`, else how the price table matched: `zone`, `country` or `prefix`.
+    join: &'static str,
+    /// The key as written in its source.
+    key: String,
+    /// The price table's normalized key, when the table gave the price.
+    table_key: Option<String>,
+}
+
+impl Joined {
+    fn note(&self, zonal: &ZonalPrice) -> String {
+        let p = round_to(self.price, 3);
+        match zonal {
+            ZonalPrice::Found(..) => format!("price {p} zonal {}", self.key),
+            ZonalPrice::Missing(why) => {
+                format!("price {p} country series {} (fallback: {why})", self.key)
+            }
+            ZonalPrice::NotAsked => format!("price {p} {} {}", self.join, self.key),
+        }
+    }
+}
+
+/// The zonal price when there is one, else the price table's by code, country, prefix.
+fn join_price(
+    z: &Zone,
+    prefix: &Option<String>,
+    zonal: &ZonalPrice,
+    prices: &HashMap<String, Price>,
+) -> Option<Joined> {
+    if let ZonalPrice::Found(price, code) = zonal {
+        return Some(Joined {
+            price: *price,
+            join: "zonal",
+            key: code.clone(),
+            table_key: None,
+        });
+    }
+    let mut tries: Vec<(&str, String)> = vec![("zone", normalize_code(&z.code))];
+    if let Some(v) = repeated_prefix_variant(&z.code) {
+        tries.push(("zone", normalize_code(&v)));
+    }
+    if let Some(c) = &z.country {
+        tries.push(("country", normalize_code(c)));
+    }
+    if let Some(p) = prefix {
+        tries.push(("prefix", p.clone()));
+    }
+    tries.into_iter().find_map(|(how, k)| {
+        prices.get(&k).map(|p| Joined {
+            price: p.mean(),
+            join: how,
+            key: p.key.clone(),
+            table_key: Some(k),
+        })
+    })
+}
+
+/// The zone's geometry rounded, or None when nothing is left of it.
+fn zone_geometry(z: &Zone, rings_dropped: &mut usize) -> Option<Value> {
+    let mut polygons = Vec::new();
+    for poly in &z.polygons {
+        let Some(outer) = round_ring(&poly[0]) else {
+            *rings_dropped += poly.len();
+            continue;
+        };
+        let mut rings = vec![Value::from(outer)];
+        for hole in &poly[1..] {
+            match round_ring(hole) {
+                Some(h) => rings.push(Value::from(h)),
+                None => *rings_dropped += 1,
+            }
+        }
+        polygons.push(Value::from(rings));
+    }
+    if polygons.is_empty() {
+        return None;
+    }
+    Some(if z.is_multi || polygons.len() != 1 {
+        json!({"type": "MultiPolygon", "coordinates": polygons})
+    } else {
+        json!({"type": "Polygon", "coordinates": polygons[0]})
+    })
+}
+
 /// Joins zone polygons with a price table (see the module docs for the rules).
 pub fn convert(opts: &ZonesOptions) -> Result<Output> {
     if opts.zone_files.is_empty() {
@@ -496,6 +646,7 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
     for r in [NO_PRICE, DUPLICATE, DEGENERATE] {
         report.add_dropped(r, 0);
     }
+    let mut attributes = Attributes::read(opts, &mut report)?;
     let mut codes: HashSet<String> = HashSet::new();
     let mut joins: BTreeMap<&str, usize> = BTreeMap::new();
     let mut used_keys: HashSet<String> = HashSet::new();
@@ -514,66 +665,51 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
             continue;
         }
         let prefix = code_prefix(&z.code);
-        let mut tries: Vec<(&str, String)> = vec![("zone", normalize_code(&z.code))];
-        if let Some(v) = repeated_prefix_variant(&z.code) {
-            tries.push(("zone", normalize_code(&v)));
-        }
-        if let Some(c) = &z.country {
-            tries.push(("country", normalize_code(c)));
-        }
-        if let Some(p) = &prefix {
-            tries.push(("prefix", p.clone()));
-        }
-        let Some((join, key, price)) = tries
-            .iter()
-            .find_map(|(how, k)| prices.get(k).map(|p| (*how, k.clone(), p)))
-        else {
+        let zonal = attributes.zonal_price(&z.code);
+        let Some(joined) = join_price(z, &prefix, &zonal, &prices) else {
             report.add_dropped(NO_PRICE, 1);
             unpriced.push(z.code.clone());
             continue;
         };
-        let mut polygons = Vec::new();
-        for poly in &z.polygons {
-            let Some(outer) = round_ring(&poly[0]) else {
-                rings_dropped += poly.len();
-                continue;
-            };
-            let mut rings = vec![Value::from(outer)];
-            for hole in &poly[1..] {
-                match round_ring(hole) {
-                    Some(h) => rings.push(Value::from(h)),
-                    None => rings_dropped += 1,
-                }
-            }
-            polygons.push(Value::from(rings));
-        }
-        if polygons.is_empty() {
+        let Some(geometry) = zone_geometry(z, &mut rings_dropped) else {
             report.add_dropped(DEGENERATE, 1);
             continue;
-        }
-        let geometry = if z.is_multi || polygons.len() != 1 {
-            json!({"type": "MultiPolygon", "coordinates": polygons})
-        } else {
-            json!({"type": "Polygon", "coordinates": polygons[0]})
         };
-        *joins.entry(join).or_default() += 1;
-        used_keys.insert(key);
+        *joins.entry(joined.join).or_default() += 1;
+        if let Some(k) = &joined.table_key {
+            used_keys.insert(k.clone());
+        }
+        let country = z.country.clone().or(prefix);
         let mut p = Map::new();
         p.insert("zone".into(), Value::from(z.code.clone()));
-        p.insert(
-            "price_eur_per_mwh".into(),
-            Value::from(round_to(price.sum / price.rows as f64, 3)),
-        );
-        if let Some(c) = z.country.clone().or(prefix) {
-            p.insert("country".into(), Value::from(c));
+        p.insert("price_eur_per_mwh".into(), Value::from(round_to(joined.price, 3)));
+        if let Some(c) = &country {
+            p.insert("country".into(), Value::from(c.clone()));
         }
-        p.insert("join".into(), Value::from(join));
-        p.insert("price_key".into(), Value::from(price.key.clone()));
+        p.insert("join".into(), Value::from(joined.join));
+        p.insert("price_key".into(), Value::from(joined.key.clone()));
+        if attributes.any() {
+            attributes.count_price(&z.code, joined.join == "zonal");
+            let wholesale_key = country.as_deref().map(normalize_code);
+            let wholesale = wholesale_key.as_ref().and_then(|k| prices.get(k));
+            if let (Some(k), Some(_), true) = (&wholesale_key, wholesale, opts.surcharge.is_some()) {
+                used_keys.insert(k.clone());
+            }
+            let wholesale = wholesale.map(Price::mean);
+            let mut parts = vec![joined.note(&zonal)];
+            parts.extend(attributes.add(&z.code, country.as_deref(), wholesale, &mut p));
+            report.note(format!("zone {}: {}", z.code, parts.join("; ")));
+        }
         features.push(feature(geometry, p));
     }
+    attributes.finish(&mut report);
     report.add_written("zones", features.len());
+    let zonal = match opts.zone_prices {
+        Some(_) => format!("by zonal series {}, ", joins.get("zonal").unwrap_or(&0)),
+        None => String::new(),
+    };
     report.note(format!(
-        "joined by zone code {}, by country property {}, by zone-code prefix {}",
+        "joined {zonal}by zone code {}, by country property {}, by zone-code prefix {}",
         joins.get("zone").unwrap_or(&0),
         joins.get("country").unwrap_or(&0),
         joins.get("prefix").unwrap_or(&0)
@@ -594,7 +730,12 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
         .collect();
     unused.sort();
     if !unused.is_empty() {
-        report.note(format!("price keys no zone used: {}", list_some(&unused)));
+        let what = if opts.surcharge.is_some() {
+            "price keys no zone used (for its price or its country's surcharge)"
+        } else {
+            "price keys no zone used"
+        };
+        report.note(format!("{what}: {}", list_some(&unused)));
     }
     if rings_dropped > 0 {
         report.note(format!(
