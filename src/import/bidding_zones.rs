@@ -121,7 +121,9 @@ impl BiddingZone {
         let em = self
             .electricity_maps
             .filter(|_| self.electricity_maps_caveat.is_none());
-        [Some(self.id), self.energy_charts, em].into_iter().flatten()
+        [Some(self.id), self.energy_charts, em]
+            .into_iter()
+            .flatten()
     }
 }
 

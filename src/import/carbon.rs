@@ -51,7 +51,9 @@ fn intensity_of(v: &Value) -> std::result::Result<f64, String> {
         .ok_or("no `carbonIntensity` member")?;
     if let Some(unit) = ci.get("unit").and_then(Value::as_str) {
         if unit.replace(' ', "").to_ascii_lowercase() != "gco2eq/kwh" {
-            return Err(format!("`carbonIntensity.unit` is {unit:?}, not gCO2eq/kWh"));
+            return Err(format!(
+                "`carbonIntensity.unit` is {unit:?}, not gCO2eq/kWh"
+            ));
         }
     }
     match ci.get("value") {
@@ -72,11 +74,13 @@ pub fn read_electricity_maps(
 ) -> Result<HashMap<String, Intensity>> {
     let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
     let text = text.trim_start_matches('\u{feff}');
-    let root: Value = serde_json::from_str(text).map_err(|e| {
-        ImportError::file(path, format!("line {}: not valid JSON: {e}", e.line()))
-    })?;
+    let root: Value = serde_json::from_str(text)
+        .map_err(|e| ImportError::file(path, format!("line {}: not valid JSON: {e}", e.line())))?;
     let obj = root.as_object().ok_or_else(|| {
-        ImportError::file(path, "expected a JSON object keyed by zone (\"SE-SE4\": {...})")
+        ImportError::file(
+            path,
+            "expected a JSON object keyed by zone (\"SE-SE4\": {...})",
+        )
     })?;
     let mut out = HashMap::new();
     let mut n = 0;
@@ -163,12 +167,7 @@ enum EmberRow {
     Value(&'static str, f64),
 }
 
-fn ember_row(
-    code: &str,
-    y: &str,
-    value: &str,
-    year: i32,
-) -> std::result::Result<EmberRow, String> {
+fn ember_row(code: &str, y: &str, value: &str, year: i32) -> std::result::Result<EmberRow, String> {
     let y: i32 = y
         .parse()
         .map_err(|_| format!("column `year`: expected a year, found {y:?}"))?;

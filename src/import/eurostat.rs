@@ -100,7 +100,11 @@ fn header(path: &Path, line: &str) -> Result<(Vec<String>, Vec<String>)> {
     Ok((dims, periods))
 }
 
-fn row(line: &str, dims: usize, periods: usize) -> std::result::Result<(Vec<String>, Vec<Option<f64>>), String> {
+fn row(
+    line: &str,
+    dims: usize,
+    periods: usize,
+) -> std::result::Result<(Vec<String>, Vec<Option<f64>>), String> {
     let fields: Vec<&str> = line.split('\t').collect();
     if fields.len() != periods + 1 {
         return Err(format!(
@@ -116,7 +120,10 @@ fn row(line: &str, dims: usize, periods: usize) -> std::result::Result<(Vec<Stri
             keys.len()
         ));
     }
-    let values = fields[1..].iter().map(|c| cell(c)).collect::<std::result::Result<_, _>>()?;
+    let values = fields[1..]
+        .iter()
+        .map(|c| cell(c))
+        .collect::<std::result::Result<_, _>>()?;
     Ok((keys, values))
 }
 
@@ -270,7 +277,11 @@ pub struct Cooling {
 }
 
 /// Mean annual CDD over the `span` years ending with `year`, per country.
-pub fn cooling_degree_days(table: &Table, year: i32, span: u32) -> Result<HashMap<String, Cooling>> {
+pub fn cooling_degree_days(
+    table: &Table,
+    year: i32,
+    span: u32,
+) -> Result<HashMap<String, Cooling>> {
     let geo = table.dim("geo")?;
     let rows = table.select(&[("indic_nrg", "CDD"), ("?unit", "NR")])?;
     let first = year - span.max(1) as i32 + 1;
@@ -291,7 +302,13 @@ pub fn cooling_degree_days(table: &Table, year: i32, span: u32) -> Result<HashMa
         let v: Vec<f64> = cols.iter().filter_map(|&c| r.values[c]).collect();
         if !v.is_empty() {
             let cdd = v.iter().sum::<f64>() / v.len() as f64;
-            out.insert(country, Cooling { cdd, years: v.len() });
+            out.insert(
+                country,
+                Cooling {
+                    cdd,
+                    years: v.len(),
+                },
+            );
         }
     }
     Ok(out)

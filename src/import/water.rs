@@ -46,7 +46,11 @@ fn category(value: &str) -> std::result::Result<Parsed, String> {
 }
 
 /// Reads the categories, keyed by ISO alpha-2.
-pub fn read(path: &Path, skip: bool, report: &mut ImportReport) -> Result<HashMap<String, WaterStress>> {
+pub fn read(
+    path: &Path,
+    skip: bool,
+    report: &mut ImportReport,
+) -> Result<HashMap<String, WaterStress>> {
     let dialect = Dialect {
         delimiter: b',',
         quote: Some(b'"'),

@@ -69,7 +69,11 @@ impl Attributes {
         if let Some(p) = &opts.surcharge {
             a.year = needs_year(opts, "--surcharge")?;
             let t = Table::read(p, "industrial price rows (Eurostat)", skip, report)?;
-            a.industrial = Some(eurostat::industrial_prices(&t, a.year, &opts.surcharge_tax)?);
+            a.industrial = Some(eurostat::industrial_prices(
+                &t,
+                a.year,
+                &opts.surcharge_tax,
+            )?);
         }
         if let Some(p) = &opts.degree_days {
             a.year = needs_year(opts, "--degree-days")?;
@@ -204,7 +208,10 @@ impl Attributes {
                 id,
                 ..
             }) => return (None, format!("Electricity Maps has no zone {id}")),
-            Some(z) => (z.electricity_maps.unwrap_or(z.id), z.electricity_maps_caveat),
+            Some(z) => (
+                z.electricity_maps.unwrap_or(z.id),
+                z.electricity_maps_caveat,
+            ),
             None => (code, None),
         };
         match em.get(&normalize_code(key)) {
@@ -230,7 +237,9 @@ impl Attributes {
         };
         let Some(w) = wholesale else {
             self.count("surcharge", "none", code);
-            return Some(format!("surcharge none (no wholesale country mean for {c})"));
+            return Some(format!(
+                "surcharge none (no wholesale country mean for {c})"
+            ));
         };
         let s = eurostat::surcharge(p.eur_per_mwh, w);
         self.count("surcharge", p.band, code);
@@ -289,9 +298,10 @@ impl Attributes {
     }
 
     /// The summary notes: zones per attribute and source, and zonal series unused.
-    pub fn finish(self, report: &mut ImportReport) {
+    pub fn finish(mut self, report: &mut ImportReport) {
         let mut by_attribute: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for ((attribute, source), zones) in &self.tally {
+        for ((attribute, source), zones) in &mut self.tally {
+            zones.sort();
             let shown = if zones.len() <= 12 {
                 format!(" ({})", zones.join(", "))
             } else {

@@ -21,6 +21,9 @@
 //! 3. its code's two-letter prefix: the letters before `_`, `-` or a digit
 //!    ("DE_LU" → "DE", "NO1" → "NO", "IT-NO" → "IT").
 //!
+//! With zonal prices (`zone_prices`, see below) a zone first takes its own zonal
+//! series; the three steps above are its fallback, and the report says so per zone.
+//!
 //! Zones with no price are dropped and named in the report; so is a second zone with
 //! the same code. Written properties: `zone` (the code as in the file),
 //! `price_eur_per_mwh` (rounded to 0.001), `country` (the country property, else the
@@ -28,6 +31,34 @@
 //! in the table). Rings are rounded to 6 decimals and repeated consecutive positions
 //! removed; a ring left with fewer than 4 positions is dropped (a polygon with it, when
 //! it is the outer ring).
+//!
+//! # Version-2 attributes (each from an optional input)
+//! Without any of them the output is byte for byte what it was before they existed.
+//! Zone codes are joined to the sources through the explicit table of
+//! [`super::bidding_zones`] (SE_4 ↔ SE4 ↔ SE-SE4, IT_NORD ↔ IT-North ↔ IT-NO, …); a
+//! zone's country is its written `country`.
+//! - `zone_prices` (Energy-Charts `euprices-data.js`, [`super::zonal_prices`]): the
+//!   zone's hour-weighted mean of the 12 months of `year` → `price_eur_per_mwh`,
+//!   `join` = `zonal`, `price_key` = the series' code. A zone without a complete series
+//!   falls back to the price table. **With zonal prices the price table's yearly means
+//!   are hour-weighted too** (each row by the hours of its month, so the Date column
+//!   must name the month), so fallback and zonal zones are averaged alike; without them
+//!   the table keeps the plain mean of its rows.
+//! - `carbon` (Electricity Maps yearly JSON) and `carbon_countries` (Ember yearly CSV,
+//!   [`super::carbon`]): the zone's Electricity Maps figure, else its country's Ember
+//!   figure of `year` → `carbon_g_per_kwh`, with `carbon_source` (`electricity_maps`
+//!   or `ember`) and `carbon_key`.
+//! - `surcharge` (Eurostat nrg_pc_205, [`super::eurostat`]): the country's price
+//!   excluding VAT and recoverable taxes, largest consumption band with data, mean of
+//!   the year's semesters, minus the country's wholesale mean from the price table,
+//!   floored at 0 → `surcharge_eur_per_mwh`.
+//! - `degree_days` (Eurostat nrg_chdd_a): PUE = 1.10 + 0.0004 × the country's mean
+//!   cooling degree days over `cdd_years` years, in [1.10, 1.50] → `pue`.
+//! - `water_stress` (Aqueduct country categories, [`super::water`]) → `water_stress`
+//!   (absent when Aqueduct has no data).
+//!
+//! Each zone gets one note saying which source gave each attribute, which fell back and
+//! why; a summary note per attribute counts the zones per source.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -556,7 +587,12 @@ impl Joined {
         match zonal {
             ZonalPrice::Found(..) => format!("price {p} zonal {}", self.key),
             ZonalPrice::Missing(why) => {
-                format!("price {p} country series {} (fallback: {why})", self.key)
+                let table = if self.join == "zone" {
+                    "price table"
+                } else {
+                    "country series"
+                };
+                format!("price {p} {table} {} (fallback: {why})", self.key)
             }
             ZonalPrice::NotAsked => format!("price {p} {} {}", self.join, self.key),
         }
@@ -682,7 +718,10 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
         let country = z.country.clone().or(prefix);
         let mut p = Map::new();
         p.insert("zone".into(), Value::from(z.code.clone()));
-        p.insert("price_eur_per_mwh".into(), Value::from(round_to(joined.price, 3)));
+        p.insert(
+            "price_eur_per_mwh".into(),
+            Value::from(round_to(joined.price, 3)),
+        );
         if let Some(c) = &country {
             p.insert("country".into(), Value::from(c.clone()));
         }
@@ -692,7 +731,8 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
             attributes.count_price(&z.code, joined.join == "zonal");
             let wholesale_key = country.as_deref().map(normalize_code);
             let wholesale = wholesale_key.as_ref().and_then(|k| prices.get(k));
-            if let (Some(k), Some(_), true) = (&wholesale_key, wholesale, opts.surcharge.is_some()) {
+            if let (Some(k), Some(_), true) = (&wholesale_key, wholesale, opts.surcharge.is_some())
+            {
                 used_keys.insert(k.clone());
             }
             let wholesale = wholesale.map(Price::mean);
