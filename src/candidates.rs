@@ -19,34 +19,87 @@ use crate::scenario::Scenario;
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     Unavailable,
+    Excluded,
     AreaBelowLandHa,
     OutsidePriceZones,
     InsideExclusion,
     FibreAccessTooFar,
     IxpRttTooHigh,
     InsufficientHeadroom,
+    CarbonAboveMax,
+    WaterStressAboveMax,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 10] = [
         Rule::Unavailable,
+        Rule::Excluded,
         Rule::AreaBelowLandHa,
         Rule::OutsidePriceZones,
         Rule::InsideExclusion,
         Rule::FibreAccessTooFar,
         Rule::IxpRttTooHigh,
         Rule::InsufficientHeadroom,
+        Rule::CarbonAboveMax,
+        Rule::WaterStressAboveMax,
     ];
+
+    /// Whether a scenario applies the rule. Rules of version 2 apply only when their
+    /// key is set, so version-1 scenarios report exactly the version-1 counts.
+    pub fn in_effect(self, s: &Scenario) -> bool {
+        match self {
+            Rule::Excluded => !s.sites.exclude.is_empty(),
+            Rule::CarbonAboveMax => s.carbon.max_g_per_kwh.is_some(),
+            Rule::WaterStressAboveMax => s.sites.max_water_stress.is_some(),
+            _ => true,
+        }
+    }
+
+    /// What failing the rule means, for explanations.
+    pub fn describe(self, s: &Scenario) -> String {
+        match self {
+            Rule::Unavailable => "its parcel is marked `available = false`".into(),
+            Rule::Excluded => "it is listed in `sites.exclude`".into(),
+            Rule::AreaBelowLandHa => {
+                format!("its area is below facility.land_ha = {} ha", s.facility.land_ha)
+            }
+            Rule::OutsidePriceZones => "it lies in no price zone".into(),
+            Rule::InsideExclusion => "it lies inside an exclusion zone".into(),
+            Rule::FibreAccessTooFar => format!(
+                "its nearest fibre route is farther than fibre.max_access_km = {} km",
+                s.fibre.max_access_km
+            ),
+            Rule::IxpRttTooHigh => format!(
+                "its RTT to every exchange point exceeds latency.max_rtt_ms_to_ixp = {} ms",
+                s.latency.max_rtt_ms_to_ixp.unwrap_or(f64::INFINITY)
+            ),
+            Rule::InsufficientHeadroom => format!(
+                "the substations within power.max_connection_km = {} km lack the headroom for its power",
+                s.power.max_connection_km
+            ),
+            Rule::CarbonAboveMax => format!(
+                "its zone's carbon intensity exceeds carbon.max_g_per_kwh = {} g/kWh",
+                s.carbon.max_g_per_kwh.unwrap_or(f64::INFINITY)
+            ),
+            Rule::WaterStressAboveMax => format!(
+                "its water stress is above sites.max_water_stress = {}, or unknown",
+                s.sites.max_water_stress.unwrap_or(f64::INFINITY)
+            ),
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             Rule::Unavailable => "unavailable",
+            Rule::Excluded => "excluded",
             Rule::AreaBelowLandHa => "area_below_land_ha",
             Rule::OutsidePriceZones => "outside_price_zones",
             Rule::InsideExclusion => "inside_exclusion",
             Rule::FibreAccessTooFar => "fibre_access_too_far",
             Rule::IxpRttTooHigh => "ixp_rtt_too_high",
             Rule::InsufficientHeadroom => "insufficient_headroom",
+            Rule::CarbonAboveMax => "carbon_above_max",
+            Rule::WaterStressAboveMax => "water_stress_above_max",
         }
     }
 }
@@ -57,7 +110,7 @@ pub struct GridOption {
     pub substation: usize,
     pub km: f64,
     pub cost_eur: f64,
-    /// What one line can carry: min(headroom, P), MW.
+    /// What one line can carry: min(headroom, P_i), MW.
     pub cap_mw: f64,
 }
 
@@ -71,9 +124,21 @@ pub struct Candidate {
     pub unit: Unit,
     pub zone: Option<usize>,
     pub price_eur_per_mwh: Option<f64>,
+    /// The zone's surcharge, EUR/MWh (0 outside every zone).
+    pub surcharge_eur_per_mwh: f64,
     pub country: Option<String>,
+    /// pue_i: the parcel's, else the zone's, else the facility's.
+    pub pue: f64,
+    /// P_i = it_load_mw × pue_i, MW.
+    pub power_mw: f64,
+    pub carbon_g_per_kwh: Option<f64>,
+    /// Yearly emissions M_i × ci_i / 1000, t (None without a carbon intensity).
+    pub co2_t_per_year: Option<f64>,
+    /// water_i: the parcel's, else the zone's; None when unknown.
+    pub water_stress: Option<f64>,
     pub cost_land_eur: f64,
     pub cost_energy_eur: f64,
+    pub cost_carbon_eur: f64,
     pub fibre: Option<Entry>,
     pub cost_fibre_eur: f64,
     pub rtt_to_ixp_ms: Option<f64>,
@@ -91,9 +156,9 @@ impl Candidate {
         self.failing.is_empty()
     }
 
-    /// L + F + E (without capex or grid lines).
+    /// L + F + E + K (without capex or grid lines).
     pub fn site_cost_eur(&self) -> f64 {
-        self.cost_land_eur + self.cost_fibre_eur + self.cost_energy_eur
+        self.cost_land_eur + self.cost_fibre_eur + self.cost_energy_eur + self.cost_carbon_eur
     }
 }
 
@@ -167,7 +232,7 @@ impl<'a> Context<'a> {
             })
             .collect();
         let ixps = network.nearest_sources(&sources);
-        let power_mw = scenario.facility.power_mw();
+        let power_mw = largest_power_mw(scenario, layers);
         let k = f64::from(scenario.sites.count);
         let no_sharing = separation_forbids_sharing(scenario);
         Context {
@@ -187,13 +252,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Substations within reach, nearest first. Options dearer than the nearest
-    /// substation that can power the site alone and that the k sites can never exhaust
-    /// are left out: replacing any connection that uses one by that single line is
-    /// cheaper and frees headroom, so no optimal plan uses them.
-    fn grid_options(&self, unit: Unit) -> Vec<GridOption> {
+    /// Substations within reach of a site drawing `power_mw`, nearest first. Options
+    /// dearer than the nearest substation that can power the site alone and that the
+    /// k sites can never exhaust are left out: a line's cost grows with its length, so
+    /// replacing any connection that uses one by that single line is no dearer and
+    /// frees headroom, and no optimal plan needs them.
+    fn grid_options(&self, unit: Unit, power_mw: f64) -> Vec<GridOption> {
         let sc = self.scenario;
-        let power_mw = sc.facility.power_mw();
         self.substations
             .nearest_until(unit, sc.power.max_connection_km, |s, _| {
                 self.layers.grid[s].headroom_mw >= power_mw && (self.never_binding)(s)
@@ -202,7 +267,7 @@ impl<'a> Context<'a> {
             .map(|(s, km)| GridOption {
                 substation: s,
                 km,
-                cost_eur: km * sc.power.line_cost_eur_per_km,
+                cost_eur: sc.power.line_cost_eur(km),
                 cap_mw: self.layers.grid[s].headroom_mw.min(power_mw),
             })
             .collect()
@@ -234,14 +299,15 @@ impl<'a> Context<'a> {
         parcel: &crate::layers::LandParcel,
     ) -> (Candidate, Option<String>) {
         let sc = self.scenario;
-        let power_mw = sc.facility.power_mw();
         let loc = parcel.location;
         let (zone, warning) = self.zone(&parcel.id, loc);
-        let price = zone.map(|z| self.layers.prices[z].price_eur_per_mwh);
+        let zone_data = zone.map(|z| &self.layers.prices[z]);
+        let price = zone_data.map(|z| z.price_eur_per_mwh);
         let country = parcel
             .country
             .clone()
-            .or_else(|| zone.and_then(|z| self.layers.prices[z].country.clone()));
+            .or_else(|| zone_data.and_then(|z| z.country.clone()));
+        let energy = Energy::of(sc, parcel, zone_data);
         let fibre = self.network.entry(loc);
         let nearest = fibre
             .as_ref()
@@ -249,37 +315,13 @@ impl<'a> Context<'a> {
         let rtt_ixp = nearest.map(|(km, _)| 2.0 * km * sc.fibre.ms_per_km);
         let nearest_ixp = nearest.map(|(_, rank)| self.ixp_by_rank[rank as usize]);
         let unit = to_unit(loc);
-        let grid_options = self.grid_options(unit);
+        let grid_options = self.grid_options(unit, energy.power_mw);
         let headroom_sum_mw: f64 = grid_options
             .iter()
             .map(|o| self.layers.grid[o.substation].headroom_mw)
             .sum();
         let access_km = fibre.map(|e| e.access_km);
-
-        let mut failing = Vec::new();
-        if !parcel.available {
-            failing.push(Rule::Unavailable);
-        }
-        if parcel.area_ha < sc.facility.land_ha {
-            failing.push(Rule::AreaBelowLandHa);
-        }
-        if zone.is_none() {
-            failing.push(Rule::OutsidePriceZones);
-        }
-        if !self.exclusions.containing(loc).is_empty() {
-            failing.push(Rule::InsideExclusion);
-        }
-        if access_km.is_none_or(|a| a > sc.fibre.max_access_km) {
-            failing.push(Rule::FibreAccessTooFar);
-        }
-        if let Some(limit) = sc.latency.max_rtt_ms_to_ixp {
-            if rtt_ixp.is_none_or(|r| r > limit) {
-                failing.push(Rule::IxpRttTooHigh);
-            }
-        }
-        if headroom_sum_mw < power_mw {
-            failing.push(Rule::InsufficientHeadroom);
-        }
+        let failing = self.failing(parcel, zone, access_km, rtt_ixp, headroom_sum_mw, &energy);
         let candidate = Candidate {
             parcel: p,
             id: parcel.id.clone(),
@@ -287,9 +329,16 @@ impl<'a> Context<'a> {
             unit,
             zone,
             price_eur_per_mwh: price,
+            surcharge_eur_per_mwh: energy.surcharge_eur_per_mwh,
             country,
+            pue: energy.pue,
+            power_mw: energy.power_mw,
+            carbon_g_per_kwh: energy.carbon_g_per_kwh,
+            co2_t_per_year: energy.co2_t_per_year,
+            water_stress: energy.water_stress,
             cost_land_eur: sc.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2,
-            cost_energy_eur: price.map_or(0.0, |pr| sc.facility.discounted_mwh() * pr),
+            cost_energy_eur: energy.cost_energy_eur,
+            cost_carbon_eur: energy.cost_carbon_eur,
             fibre,
             cost_fibre_eur: access_km.unwrap_or(0.0) * sc.fibre.cost_eur_per_km,
             rtt_to_ixp_ms: rtt_ixp,
@@ -300,6 +349,143 @@ impl<'a> Context<'a> {
         };
         (candidate, warning)
     }
+
+    /// Every eligibility rule the candidate fails, in rule order.
+    fn failing(
+        &self,
+        parcel: &crate::layers::LandParcel,
+        zone: Option<usize>,
+        access_km: Option<f64>,
+        rtt_ixp: Option<f64>,
+        headroom_sum_mw: f64,
+        energy: &Energy,
+    ) -> Vec<Rule> {
+        let sc = self.scenario;
+        let over = |limit: Option<f64>, value: Option<f64>| {
+            limit.is_some_and(|l| value.is_none_or(|v| v > l))
+        };
+        let checks = [
+            (Rule::Unavailable, !parcel.available),
+            (Rule::Excluded, sc.sites.exclude.contains(&parcel.id)),
+            (Rule::AreaBelowLandHa, parcel.area_ha < sc.facility.land_ha),
+            (Rule::OutsidePriceZones, zone.is_none()),
+            (
+                Rule::InsideExclusion,
+                !self.exclusions.containing(parcel.location).is_empty(),
+            ),
+            (
+                Rule::FibreAccessTooFar,
+                over(Some(sc.fibre.max_access_km), access_km),
+            ),
+            (
+                Rule::IxpRttTooHigh,
+                over(sc.latency.max_rtt_ms_to_ixp, rtt_ixp),
+            ),
+            (
+                Rule::InsufficientHeadroom,
+                headroom_sum_mw < energy.power_mw,
+            ),
+            (
+                Rule::CarbonAboveMax,
+                zone.is_some() && over(sc.carbon.max_g_per_kwh, energy.carbon_g_per_kwh),
+            ),
+            (
+                Rule::WaterStressAboveMax,
+                over(sc.sites.max_water_stress, energy.water_stress),
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter(|&(_, fails)| fails)
+            .map(|(rule, _)| rule)
+            .collect()
+    }
+}
+
+/// A site's power, energy and carbon figures (MODEL.md "Derived attributes").
+struct Energy {
+    pue: f64,
+    power_mw: f64,
+    surcharge_eur_per_mwh: f64,
+    carbon_g_per_kwh: Option<f64>,
+    co2_t_per_year: Option<f64>,
+    water_stress: Option<f64>,
+    cost_energy_eur: f64,
+    cost_carbon_eur: f64,
+}
+
+impl Energy {
+    fn of(
+        sc: &Scenario,
+        parcel: &crate::layers::LandParcel,
+        zone: Option<&crate::layers::PriceZone>,
+    ) -> Energy {
+        let f = &sc.facility;
+        let pue = parcel
+            .pue
+            .or_else(|| zone.and_then(|z| z.pue))
+            .unwrap_or(f.pue);
+        let power_mw = f.power_mw_at(pue);
+        let mwh = f.yearly_mwh(power_mw);
+        let annuity = f.annuity();
+        let surcharge = zone.map_or(0.0, |z| z.surcharge_eur_per_mwh);
+        let carbon = zone.and_then(|z| z.carbon_g_per_kwh);
+        let co2 = carbon.map(|ci| mwh * ci / 1000.0);
+        let cost_carbon_eur = match co2 {
+            Some(t) if sc.carbon.eur_per_t > 0.0 => t * sc.carbon.eur_per_t * annuity,
+            _ => 0.0,
+        };
+        Energy {
+            pue,
+            power_mw,
+            surcharge_eur_per_mwh: surcharge,
+            carbon_g_per_kwh: carbon,
+            co2_t_per_year: co2,
+            water_stress: parcel
+                .water_stress
+                .or_else(|| zone.and_then(|z| z.water_stress)),
+            cost_energy_eur: zone
+                .map_or(0.0, |z| mwh * (z.price_eur_per_mwh + surcharge) * annuity),
+            cost_carbon_eur,
+        }
+    }
+}
+
+/// The largest facility power any parcel can have: at the largest PUE of the
+/// facility, the parcels and the zones.
+fn largest_power_mw(sc: &Scenario, layers: &Layers) -> f64 {
+    let pue = layers
+        .land
+        .iter()
+        .filter_map(|p| p.pue)
+        .chain(layers.prices.iter().filter_map(|z| z.pue))
+        .fold(sc.facility.pue, f64::max);
+    sc.facility.power_mw_at(pue)
+}
+
+/// With a carbon price or cap, every zone must give its carbon intensity.
+fn check_carbon_intensities(sc: &Scenario, layers: &Layers) -> Result<()> {
+    if !sc.carbon.needs_intensity() {
+        return Ok(());
+    }
+    let Some((index, zone)) = layers
+        .prices
+        .iter()
+        .enumerate()
+        .find(|(_, z)| z.carbon_g_per_kwh.is_none())
+    else {
+        return Ok(());
+    };
+    Err(crate::error::Error::Feature {
+        path: sc.layers.prices.clone(),
+        feature: crate::error::FeatureRef {
+            index,
+            id: Some(zone.zone.clone()),
+        },
+        property: Some("carbon_g_per_kwh".into()),
+        message: "missing: required when carbon.eur_per_t > 0 or carbon.max_g_per_kwh is set"
+            .into(),
+    })
 }
 
 /// [`derive`], checking `deadline` as it goes. Parcels are measured in parallel; the
@@ -310,6 +496,7 @@ pub fn derive_until(
     deadline: Deadline,
 ) -> Result<Candidates> {
     use rayon::prelude::*;
+    check_carbon_intensities(scenario, layers)?;
     let ctx = Context::new(scenario, layers);
     deadline.check(STAGE)?;
     let measured: Vec<(Candidate, Option<String>)> = layers
@@ -334,7 +521,7 @@ pub fn derive_until(
     let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
     deadline.check(STAGE)?;
     let demand = demand_reach(scenario, layers, &ctx.network, &all, &eligible, deadline)?;
-    let counts = rule_counts(&all, eligible.len());
+    let counts = rule_counts(scenario, &all, eligible.len());
     Ok(Candidates {
         all,
         eligible,
@@ -389,10 +576,10 @@ fn demand_reach(
         .collect()
 }
 
-fn rule_counts(all: &[Candidate], eligible: usize) -> RuleCounts {
+fn rule_counts(scenario: &Scenario, all: &[Candidate], eligible: usize) -> RuleCounts {
     let mut removed_by_rule = BTreeMap::new();
     let mut failing_rule = BTreeMap::new();
-    for rule in Rule::ALL {
+    for rule in Rule::ALL.into_iter().filter(|r| r.in_effect(scenario)) {
         removed_by_rule.insert(rule.name(), 0);
         failing_rule.insert(rule.name(), 0);
     }
@@ -421,6 +608,9 @@ pub fn attribute_keys(s: &Scenario) -> serde_json::Value {
     serde_json::json!({
         "facility": s.facility,
         "power": s.power,
+        "carbon": s.carbon,
+        "exclude": s.sites.exclude,
+        "max_water_stress": s.sites.max_water_stress,
         "fibre": s.fibre,
         "max_rtt_ms_to_ixp": s.latency.max_rtt_ms_to_ixp,
         "demand_rtt": needs_demand_rtt(s),

@@ -671,7 +671,7 @@ pub fn map_title(r: &RunResult) -> String {
 }
 
 /// One label's text lines beside a chosen site.
-fn site_label_lines(s: &SiteReport) -> Vec<String> {
+fn site_label_lines(s: &SiteReport, default_pue: f64) -> Vec<String> {
     let mut head = s.id.clone();
     if let Some(z) = &s.zone {
         head.push_str(&format!(" · {z}"));
@@ -692,8 +692,18 @@ fn site_label_lines(s: &SiteReport) -> Vec<String> {
             meur(s.cost_fibre_eur)
         ),
     ];
+    if s.cost_carbon_eur > 0.0 {
+        let mut text = format!("carbon {}", meur(s.cost_carbon_eur));
+        if let Some(ci) = s.carbon_g_per_kwh {
+            text.push_str(&format!(" · {ci:.0} g/kWh"));
+        }
+        lines.push(text);
+    }
     if s.capex_eur > 0.0 {
         lines.push(format!("capex {}", meur(s.capex_eur)));
+    }
+    if (s.pue - default_pue).abs() > 1e-12 {
+        lines.push(format!("PUE {:.2} · {:.0} MW", s.pue, s.power_mw));
     }
     lines
 }
@@ -936,7 +946,7 @@ pub fn render_map(result: &RunResult, opts: &MapOptions) -> String {
         .iter()
         .zip(&site_px)
         .map(|(s, &(x, y))| {
-            let lines = site_label_lines(s);
+            let lines = site_label_lines(s, result.scenario.facility.pue);
             let w = lines
                 .iter()
                 .enumerate()

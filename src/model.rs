@@ -15,8 +15,10 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone)]
 pub struct Site {
     pub id: String,
-    /// L + F + E + capex, EUR.
+    /// L + F + E + K + capex, EUR.
     pub fixed_eur: f64,
+    /// P_i, MW: what its lines must deliver.
+    pub power_mw: f64,
     pub options: Vec<GridOption>,
     /// Its cheapest connection on its own: (option positions, EUR); None if it has none.
     pub standalone: Option<(Vec<usize>, f64)>,
@@ -44,7 +46,6 @@ pub struct DemandReach {
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub k: usize,
-    pub power_mw: f64,
     pub max_lines: usize,
     pub separation_km: Option<f64>,
     pub max_connection_km: f64,
@@ -57,6 +58,9 @@ pub struct Problem {
     pub demand: Vec<DemandReach>,
     /// Sites that every plan must contain (positions in `sites`), ascending.
     pub forced: Vec<usize>,
+    /// Ids of `sites.include` that are not eligible, each with the rules it fails: the
+    /// scenario is infeasible when there is any.
+    pub include_failures: Vec<String>,
 }
 
 impl Problem {
@@ -74,8 +78,8 @@ impl Problem {
                 });
             }
         }
+        let (forced, include_failures) = include_exclude(scenario, c)?;
         let limit = scenario.latency.max_rtt_ms_to_demand;
-        let power_mw = scenario.facility.power_mw();
         let max_lines = scenario.power.max_lines_per_site as usize;
         let mut countries: Vec<String> = c
             .eligible
@@ -92,7 +96,8 @@ impl Problem {
                 Site {
                     id: cand.id.clone(),
                     fixed_eur: cand.site_cost_eur() + scenario.facility.capex_eur,
-                    standalone: standalone_grid(&cand.grid_options, power_mw, max_lines),
+                    power_mw: cand.power_mw,
+                    standalone: standalone_grid(&cand.grid_options, cand.power_mw, max_lines),
                     options: cand.grid_options.clone(),
                     country: cand
                         .country
@@ -104,7 +109,6 @@ impl Problem {
             .collect();
         Ok(Problem {
             k: scenario.sites.count as usize,
-            power_mw,
             max_lines,
             separation_km: scenario.sites.min_separation_km,
             max_connection_km: scenario.power.max_connection_km,
@@ -128,7 +132,8 @@ impl Problem {
                         .collect(),
                 })
                 .collect(),
-            forced: Vec::new(),
+            forced,
+            include_failures,
         })
     }
 
@@ -149,6 +154,56 @@ impl Problem {
     pub fn has_latency_cost(&self) -> bool {
         self.eur_per_ms > 0.0 && self.demand.iter().any(|d| d.weight > 0.0)
     }
+}
+
+/// Checks `sites.include` and `sites.exclude` against the land layer (an unknown id is
+/// an error) and returns the positions of the included sites among the eligible ones,
+/// ascending, and a sentence per included id that is not eligible.
+fn include_exclude(scenario: &Scenario, c: &Candidates) -> Result<(Vec<usize>, Vec<String>)> {
+    let sites = &scenario.sites;
+    if sites.include.is_empty() && sites.exclude.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let by_id: std::collections::HashMap<&str, usize> = c
+        .all
+        .iter()
+        .enumerate()
+        .map(|(i, cand)| (cand.id.as_str(), i))
+        .collect();
+    for (key, ids) in [("include", &sites.include), ("exclude", &sites.exclude)] {
+        if let Some(id) = ids.iter().find(|id| !by_id.contains_key(id.as_str())) {
+            return Err(Error::scenario(
+                &scenario.path,
+                format!(
+                    "`sites.{key}` names {}, which no land feature has as its id ({})",
+                    crate::error::clip(id),
+                    scenario.layers.land.display()
+                ),
+            ));
+        }
+    }
+    let mut forced = Vec::new();
+    let mut failures = Vec::new();
+    for id in &sites.include {
+        let i = by_id[id.as_str()];
+        match c.eligible.binary_search(&i) {
+            Ok(pos) => forced.push(pos),
+            Err(_) => {
+                let rules: Vec<String> = c.all[i]
+                    .failing
+                    .iter()
+                    .map(|r| format!("{} ({})", r.name(), r.describe(scenario)))
+                    .collect();
+                failures.push(format!(
+                    "sites.include names {}, which is not eligible: {}",
+                    crate::error::clip(id),
+                    rules.join("; ")
+                ));
+            }
+        }
+    }
+    forced.sort_unstable();
+    Ok((forced, failures))
 }
 
 /// A chosen site and the lines that power it.
@@ -222,6 +277,13 @@ impl Problem {
     /// Checks a plan against every constraint of MODEL.md; the first violation, if any.
     pub fn violation(&self, plan: &Plan) -> Option<String> {
         const TOL: f64 = 1e-6;
+        if let Some(&f) = self
+            .forced
+            .iter()
+            .find(|&&f| plan.open.iter().all(|o| o.site != f))
+        {
+            return Some(format!("forced site {} is not open", self.sites[f].id));
+        }
         if plan.open.len() != self.k {
             return Some(format!(
                 "{} sites open, {} required",
@@ -247,10 +309,10 @@ impl Problem {
                 *drawn.entry(opt.substation).or_default() += mw;
                 total += mw;
             }
-            if (total - self.power_mw).abs() > TOL * self.power_mw.max(1.0) {
+            if (total - site.power_mw).abs() > TOL * site.power_mw.max(1.0) {
                 return Some(format!(
                     "site {} draws {total} MW, needs {}",
-                    site.id, self.power_mw
+                    site.id, site.power_mw
                 ));
             }
         }

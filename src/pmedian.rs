@@ -135,6 +135,7 @@ impl PMedian {
             .map(|i| Site {
                 id: format!("{:06}", i + 1),
                 fixed_eur: 0.0,
+                power_mw: 0.0,
                 options: Vec::new(),
                 standalone: Some((Vec::new(), 0.0)),
                 country: None,
@@ -153,7 +154,6 @@ impl PMedian {
             .collect();
         Problem {
             k: self.p,
-            power_mw: 0.0,
             max_lines: 0,
             separation_km: None,
             max_connection_km: 0.0,
@@ -165,6 +165,7 @@ impl PMedian {
             headroom_mw: Vec::new(),
             demand,
             forced: Vec::new(),
+            include_failures: Vec::new(),
         }
     }
 }

@@ -52,6 +52,13 @@ pub struct SiteReport {
     pub rtt_to_ixp_ms: Option<f64>,
     pub nearest_ixp: Option<String>,
     pub power_mw: f64,
+    pub pue: f64,
+    pub cost_carbon_eur: f64,
+    pub co2_t_per_year: Option<f64>,
+    pub surcharge_eur_per_mwh: f64,
+    pub carbon_g_per_kwh: Option<f64>,
+    /// Null when unknown.
+    pub water_stress: Option<f64>,
     pub area_ha: f64,
     /// "point" or "interior_point": how the location was taken from the parcel.
     pub location: &'static str,
@@ -121,7 +128,13 @@ pub fn site_reports(r: &RunResult) -> Vec<SiteReport> {
                 fibre_access_km: cand.fibre.map(|e| e.access_km),
                 rtt_to_ixp_ms: cand.rtt_to_ixp_ms,
                 nearest_ixp: cand.nearest_ixp.map(|x| r.layers.fibre.ixps[x].id.clone()),
-                power_mw: r.problem.power_mw,
+                power_mw: site.power_mw,
+                pue: cand.pue,
+                cost_carbon_eur: cand.cost_carbon_eur,
+                co2_t_per_year: cand.co2_t_per_year,
+                surcharge_eur_per_mwh: cand.surcharge_eur_per_mwh,
+                carbon_g_per_kwh: cand.carbon_g_per_kwh,
+                water_stress: cand.water_stress,
                 area_ha: parcel.area_ha,
                 location: parcel.location_method.as_str(),
                 lon_lat: [cand.location.x, cand.location.y],
@@ -267,7 +280,7 @@ pub fn summary_json(r: &RunResult, sites: &[SiteReport]) -> Value {
         "scenario": r.scenario,
         "layers": layers,
         "inputs_fingerprint": run_fingerprint(r),
-        "model_version": 1,
+        "model_version": 2,
     })
 }
 
@@ -511,7 +524,7 @@ pub fn error_summary(scenario_file: &Path, message: &str, timed_out: bool) -> Va
         "exit_code": code,
         "sites": [],
         "sites_geojson": Value::Null,
-        "model_version": 1,
+        "model_version": 2,
     })
 }
 

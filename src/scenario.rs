@@ -19,6 +19,7 @@ pub struct Scenario {
     pub power: Power,
     pub fibre: Fibre,
     pub latency: Latency,
+    pub carbon: Carbon,
 }
 
 /// Layer files. Paths are relative to the scenario file; resolved on load.
@@ -61,6 +62,13 @@ pub struct Sites {
     pub min_separation_km: Option<f64>,
     pub max_per_country: Option<u32>,
     pub mip_gap: f64,
+    /// Ids of land parcels every plan must contain.
+    pub include: Vec<String>,
+    /// Ids of land parcels no plan may contain (an eligibility rule).
+    pub exclude: Vec<String>,
+    /// Largest water-stress category a site may have (0–5); unknown stress is then
+    /// ineligible.
+    pub max_water_stress: Option<f64>,
 }
 
 impl Default for Sites {
@@ -70,6 +78,9 @@ impl Default for Sites {
             min_separation_km: None,
             max_per_country: None,
             mip_gap: 1e-6,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_water_stress: None,
         }
     }
 }
@@ -101,9 +112,19 @@ impl Default for Facility {
 }
 
 impl Facility {
-    /// Facility power P = IT load × PUE, MW.
+    /// Facility power P = IT load × PUE, MW, at the scenario's default PUE.
     pub fn power_mw(&self) -> f64 {
-        self.it_load_mw * self.pue
+        self.power_mw_at(self.pue)
+    }
+
+    /// Facility power at a given PUE, MW.
+    pub fn power_mw_at(&self, pue: f64) -> f64 {
+        self.it_load_mw * pue
+    }
+
+    /// Yearly energy M = P × 8760 × utilization, MWh, of a facility drawing `power_mw`.
+    pub fn yearly_mwh(&self, power_mw: f64) -> f64 {
+        power_mw * 8760.0 * self.utilization
     }
 
     /// Annuity factor A = (1 − (1 + r)^−T) / r, or T when r = 0.
@@ -117,9 +138,9 @@ impl Facility {
     }
 
     /// Energy bought over the lifetime per EUR/MWh of price, in discounted MWh:
-    /// P × 8760 × utilization × A.
+    /// P × 8760 × utilization × A, at the default PUE.
     pub fn discounted_mwh(&self) -> f64 {
-        self.power_mw() * 8760.0 * self.utilization * self.annuity()
+        self.yearly_mwh(self.power_mw()) * self.annuity()
     }
 }
 
@@ -129,6 +150,10 @@ pub struct Power {
     pub max_connection_km: f64,
     pub line_cost_eur_per_km: f64,
     pub max_lines_per_site: u32,
+    /// Real line route length over the straight line (>= 1).
+    pub route_factor: f64,
+    /// Cost of the substation bay and transformer, per line, EUR.
+    pub bay_cost_eur: f64,
 }
 
 impl Default for Power {
@@ -137,7 +162,16 @@ impl Default for Power {
             max_connection_km: 50.0,
             line_cost_eur_per_km: 1.5e6,
             max_lines_per_site: 2,
+            route_factor: 1.0,
+            bay_cost_eur: 0.0,
         }
+    }
+}
+
+impl Power {
+    /// C_is: the cost of one line to a substation `km` away (straight line).
+    pub fn line_cost_eur(&self, km: f64) -> f64 {
+        self.bay_cost_eur + self.route_factor * km * self.line_cost_eur_per_km
     }
 }
 
@@ -169,6 +203,23 @@ pub struct Latency {
     pub eur_per_ms: f64,
 }
 
+/// The carbon price and cap.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Carbon {
+    /// EUR per tonne of CO2 emitted by the site's electricity.
+    pub eur_per_t: f64,
+    /// Largest grid carbon intensity a site may have, g/kWh.
+    pub max_g_per_kwh: Option<f64>,
+}
+
+impl Carbon {
+    /// Whether the zones' `carbon_g_per_kwh` is needed.
+    pub fn needs_intensity(&self) -> bool {
+        self.eur_per_t > 0.0 || self.max_g_per_kwh.is_some()
+    }
+}
+
 /// The file's shape; `layers` has no default because its four main paths are required.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,6 +235,8 @@ struct ScenarioFile {
     fibre: Fibre,
     #[serde(default)]
     latency: Latency,
+    #[serde(default)]
+    carbon: Carbon,
 }
 
 impl Scenario {
@@ -228,6 +281,7 @@ impl Scenario {
             power: file.power,
             fibre: file.fibre,
             latency: file.latency,
+            carbon: file.carbon,
         };
         scenario.validate()?;
         Ok(scenario)
@@ -315,6 +369,18 @@ impl Scenario {
             }
         }
         finite("latency.eur_per_ms", self.latency.eur_per_ms, 0.0)?;
+        finite("power.route_factor", self.power.route_factor, 1.0)?;
+        finite("power.bay_cost_eur", self.power.bay_cost_eur, 0.0)?;
+        finite("carbon.eur_per_t", self.carbon.eur_per_t, 0.0)?;
+        if let Some(v) = self.carbon.max_g_per_kwh {
+            finite("carbon.max_g_per_kwh", v, 0.0)?;
+        }
+        if let Some(v) = self.sites.max_water_stress {
+            if !(0.0..=5.0).contains(&v) {
+                return bad("sites.max_water_stress", "in [0, 5]", v.to_string());
+            }
+        }
+        self.validate_include_exclude()?;
         for (name, path) in self.layers.named() {
             if !path.is_file() {
                 let what = if path.is_dir() {
@@ -327,6 +393,42 @@ impl Scenario {
                     format!("`layers.{name}` names {}, which {what}", path.display()),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// `sites.include` and `sites.exclude`: no id twice, none in both, at most k forced.
+    fn validate_include_exclude(&self) -> Result<()> {
+        let p = &self.path;
+        for (key, ids) in [
+            ("include", &self.sites.include),
+            ("exclude", &self.sites.exclude),
+        ] {
+            let mut seen = std::collections::BTreeSet::new();
+            for id in ids {
+                if !seen.insert(id) {
+                    return Err(Error::scenario(
+                        p,
+                        format!("`sites.{key}` lists {} twice", crate::error::clip(id)),
+                    ));
+                }
+            }
+        }
+        if let Some(id) = self
+            .sites
+            .include
+            .iter()
+            .find(|i| self.sites.exclude.contains(i))
+        {
+            return Err(Error::scenario(
+                p,
+                format!(
+                    "{} is in both `sites.include` and `sites.exclude`",
+                    crate::error::clip(id)
+                ),
+            ));
         }
         Ok(())
     }

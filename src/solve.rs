@@ -145,7 +145,7 @@ pub fn solve_until(
 
 /// Counting arguments that prove infeasibility, each as a sentence.
 pub fn explain_infeasible(problem: &Problem, usable: &[usize]) -> Vec<String> {
-    let mut reasons = Vec::new();
+    let mut reasons = problem.include_failures.clone();
     let k = problem.k;
     if usable.len() < k {
         let mut s = format!(
@@ -154,9 +154,26 @@ pub fn explain_infeasible(problem: &Problem, usable: &[usize]) -> Vec<String> {
         );
         let unpowered = problem.sites.len() - usable.len();
         if unpowered > 0 {
+            let mut is_usable = vec![false; problem.sites.len()];
+            for &s in usable {
+                is_usable[s] = true;
+            }
+            let (lo, hi) = problem
+                .sites
+                .iter()
+                .zip(&is_usable)
+                .filter(|(_, &u)| !u)
+                .fold((f64::INFINITY, 0.0f64), |(lo, hi), (s, _)| {
+                    (lo.min(s.power_mw), hi.max(s.power_mw))
+                });
+            let power = if hi - lo <= 1e-9 {
+                format!("{hi} MW")
+            } else {
+                format!("their {lo}–{hi} MW")
+            };
             s.push_str(&format!(
-                " ({unpowered} eligible candidates cannot reach {} MW with at most {} lines)",
-                problem.power_mw, problem.max_lines
+                " ({unpowered} eligible candidates cannot reach {power} with at most {} lines)",
+                problem.max_lines
             ));
         }
         reasons.push(s);

@@ -45,6 +45,7 @@ fn random_problem(rng: &mut SplitMix64, sites: usize, demand: usize, k: usize) -
             Site {
                 id: format!("S{i:03}"),
                 fixed_eur: rng.range(5e8, 9e8),
+                power_mw: 180.0,
                 options: vec![option],
                 standalone: Some((vec![0], option.cost_eur)),
                 country: Some(rng.below(countries)),
@@ -78,7 +79,6 @@ fn random_problem(rng: &mut SplitMix64, sites: usize, demand: usize, k: usize) -
     }
     Problem {
         k,
-        power_mw: 180.0,
         max_lines: 2,
         separation_km: separation,
         max_connection_km: reach_km,
@@ -90,6 +90,7 @@ fn random_problem(rng: &mut SplitMix64, sites: usize, demand: usize, k: usize) -
         headroom_mw: vec![1e9; sites],
         demand,
         forced,
+        include_failures: Vec::new(),
     }
 }
 

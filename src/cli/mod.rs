@@ -237,23 +237,23 @@ pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
     if sites.is_empty() {
         return;
     }
-    outln!(
-        "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6} {:>8}",
-        "rank",
-        "id",
-        "country",
-        "zone",
-        "total M€",
-        "land",
-        "energy",
-        "fibre",
-        "grid",
-        "MW",
-        "RTT ms"
+    let carbon = sites.iter().any(|s| s.cost_carbon_eur > 0.0);
+    let pue = sites.iter().any(|s| s.pue != r.scenario.facility.pue);
+    let mut head = format!(
+        "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9}",
+        "rank", "id", "country", "zone", "total M€", "land", "energy"
     );
+    if carbon {
+        head.push_str(&format!(" {:>8}", "carbon"));
+    }
+    head.push_str(&format!(" {:>7} {:>7} {:>6}", "fibre", "grid", "MW"));
+    if pue {
+        head.push_str(&format!(" {:>5}", "PUE"));
+    }
+    outln!("{head} {:>8}", "RTT ms");
     for s in sites {
-        outln!(
-            "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9} {:>7} {:>7} {:>6.0} {:>8}",
+        let mut row = format!(
+            "{:>4}  {:<14} {:<7} {:<8} {:>10} {:>8} {:>9}",
             s.rank,
             s.id,
             s.country.as_deref().unwrap_or("-"),
@@ -261,12 +261,23 @@ pub fn print_table(r: &gigasite::RunResult, sites: &[SiteReport]) {
             meur(s.cost_total_eur),
             meur(s.cost_land_eur),
             meur(s.cost_energy_eur),
+        );
+        if carbon {
+            row.push_str(&format!(" {:>8}", meur(s.cost_carbon_eur)));
+        }
+        row.push_str(&format!(
+            " {:>7} {:>7} {:>6.0}",
             meur(s.cost_fibre_eur),
             meur(s.cost_grid_eur),
-            s.power_mw,
-            s.rtt_to_ixp_ms
-                .map_or("-".to_string(), |r| format!("{r:.2}")),
-        );
+            s.power_mw
+        ));
+        if pue {
+            row.push_str(&format!(" {:>5.2}", s.pue));
+        }
+        let rtt = s
+            .rtt_to_ixp_ms
+            .map_or("-".to_string(), |r| format!("{r:.2}"));
+        outln!("{row} {rtt:>8}");
     }
 }
 

@@ -318,7 +318,7 @@ impl<'a> Master<'a> {
                 let s = self.sites[a];
                 let lines = if built.lines[a].is_empty() {
                     let (set, _) = p.sites[s].standalone.as_ref().expect("usable");
-                    fill_lines(&p.sites[s].options, set, p.power_mw)
+                    fill_lines(&p.sites[s].options, set, p.sites[s].power_mw)
                 } else {
                     built.lines[a]
                         .iter()
@@ -467,7 +467,7 @@ impl<'a> Master<'a> {
                 }
                 lines[a].push((k, z, pv));
             }
-            constraints.push((power - p.power_mw * x[a]).eq(0.0));
+            constraints.push((power - site.power_mw * x[a]).eq(0.0));
             constraints.push((count - p.max_lines as f64 * x[a]).leq(0.0));
         }
         for (sub, e) in draw {
@@ -577,20 +577,28 @@ struct Built {
 /// headroom the master's sites could exhaust together (see `crate::model`).
 fn contested_sites(eng: &Engine, sites: &[usize]) -> (Vec<bool>, HashSet<usize>) {
     let p = eng.p;
-    let mut users: BTreeMap<usize, usize> = BTreeMap::new();
+    // Per substation, the powers of the sites that could draw from it.
+    let mut users: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
     for &s in sites {
         for o in &p.sites[s].options {
             if o.cap_mw > 0.0 {
-                *users.entry(o.substation).or_default() += 1;
+                users
+                    .entry(o.substation)
+                    .or_default()
+                    .push(p.sites[s].power_mw);
             }
         }
     }
     let sharing = !p.separation_forbids_sharing();
+    for powers in users.values_mut() {
+        powers.sort_by(|a, b| b.total_cmp(a));
+    }
     let binding: HashSet<usize> = users
         .iter()
-        .filter(|(sub, &u)| {
-            let m = u.min(p.k);
-            sharing && m >= 2 && p.headroom_mw[**sub] < m as f64 * p.power_mw - 1e-9
+        .filter(|(sub, powers)| {
+            // The most the k sites could ask of it together.
+            let most: f64 = powers.iter().take(p.k).sum();
+            sharing && powers.len().min(p.k) >= 2 && p.headroom_mw[**sub] < most - 1e-9
         })
         .map(|(sub, _)| *sub)
         .collect();

@@ -214,7 +214,7 @@ impl<'a> Engine<'a> {
         for &s in open {
             let site = &p.sites[s];
             let (set, _) = site.standalone.as_ref().expect("usable");
-            for (k, mw) in fill_lines(&site.options, set, p.power_mw) {
+            for (k, mw) in fill_lines(&site.options, set, site.power_mw) {
                 drawn.push((site.options[k].substation, mw));
             }
         }
@@ -237,7 +237,7 @@ impl<'a> Engine<'a> {
                     let (set, _) = site.standalone.as_ref().expect("usable");
                     OpenSite {
                         site: s,
-                        lines: fill_lines(&site.options, set, p.power_mw),
+                        lines: fill_lines(&site.options, set, site.power_mw),
                     }
                 })
                 .collect(),
@@ -436,7 +436,7 @@ fn forced_infeasible(eng: &Engine) -> Option<String> {
         if !eng.is_usable[f] {
             return Some(format!(
                 "forced site {} cannot reach {} MW with at most {} lines",
-                p.sites[f].id, p.power_mw, p.max_lines
+                p.sites[f].id, p.sites[f].power_mw, p.max_lines
             ));
         }
         if !eng.compatible(&p.forced[..n], f) {

@@ -38,6 +38,10 @@ pub struct LandParcel {
     pub area_ha: f64,
     pub available: bool,
     pub country: Option<String>,
+    /// The site's own PUE (>= 1), before the zone's and the facility's.
+    pub pue: Option<f64>,
+    /// WRI Aqueduct baseline water-stress category (0–5), before the zone's.
+    pub water_stress: Option<f64>,
     /// Longitude/latitude of the site.
     pub location: Coord,
     pub location_method: LocationMethod,
@@ -52,6 +56,8 @@ const KEYS: &[&str] = &[
     "available",
     "country",
     "name",
+    "pue",
+    "water_stress",
 ];
 
 pub fn read_land(path: &Path, progress: &dyn Progress) -> Result<(Vec<LandParcel>, LayerInfo)> {
@@ -98,6 +104,8 @@ pub fn read_land_from(
             price_eur_per_m2: ctx.required_number("price_eur_per_m2", Some(0.0))?,
             available: ctx.boolean("available")?.unwrap_or(true),
             name: ctx.string("name")?,
+            pue: ctx.number("pue", Some(1.0))?,
+            water_stress: ctx.water_stress("water_stress")?,
             country,
             id,
             area_ha,

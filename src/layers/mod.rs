@@ -817,6 +817,18 @@ impl<'a> FeatureCtx<'a> {
         Ok(Some(x))
     }
 
+    /// An optional WRI Aqueduct water-stress category, a number in [0, 5].
+    pub fn water_stress(&self, key: &str) -> Result<Option<f64>> {
+        let v = self.number(key, Some(0.0))?;
+        match v {
+            Some(x) if x > 5.0 => Err(self.err(
+                Some(key),
+                format!("expected a water-stress category in [0, 5], found {x}"),
+            )),
+            _ => Ok(v),
+        }
+    }
+
     pub fn required_number(&self, key: &str, min: Option<f64>) -> Result<f64> {
         self.number(key, min)?
             .ok_or_else(|| self.err(Some(key), "missing: a number is required"))

@@ -13,11 +13,25 @@ pub struct PriceZone {
     pub zone: String,
     pub price_eur_per_mwh: f64,
     pub country: Option<String>,
+    /// Network charges and taxes on top of the wholesale price, EUR/MWh (default 0).
+    pub surcharge_eur_per_mwh: f64,
+    /// Grid carbon intensity, g/kWh.
+    pub carbon_g_per_kwh: Option<f64>,
+    pub pue: Option<f64>,
+    pub water_stress: Option<f64>,
     pub area: MultiPolygon,
 }
 
 /// The properties a price zone is read for.
-const KEYS: &[&str] = &["zone", "price_eur_per_mwh", "country"];
+const KEYS: &[&str] = &[
+    "zone",
+    "price_eur_per_mwh",
+    "country",
+    "surcharge_eur_per_mwh",
+    "carbon_g_per_kwh",
+    "pue",
+    "water_stress",
+];
 
 pub fn read_prices(path: &Path, progress: &dyn Progress) -> Result<(Vec<PriceZone>, LayerInfo)> {
     read_prices_from(Input::file(path)?, progress)
@@ -39,6 +53,12 @@ pub fn read_prices_from(
         out.push(PriceZone {
             price_eur_per_mwh: ctx.required_number("price_eur_per_mwh", Some(0.0))?,
             country: ctx.country("country")?,
+            surcharge_eur_per_mwh: ctx
+                .number("surcharge_eur_per_mwh", Some(0.0))?
+                .unwrap_or(0.0),
+            carbon_g_per_kwh: ctx.number("carbon_g_per_kwh", Some(0.0))?,
+            pue: ctx.number("pue", Some(1.0))?,
+            water_stress: ctx.water_stress("water_stress")?,
             zone,
             area,
         });
