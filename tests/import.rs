@@ -1044,7 +1044,7 @@ fn cli_zones_with_every_v2_input() {
     let (code, stderr) = gigasite(&argv);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("zone NO_1: price 40 country series NOR"),
+        stderr.contains("zone NO_1: price 40 price table NOR"),
         "{stderr}"
     );
     let written = std::fs::read_to_string(&out).unwrap();
