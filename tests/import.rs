@@ -937,7 +937,13 @@ fn zones_v2_inputs_are_optional_and_the_old_output_is_unchanged() {
 
 #[test]
 fn zones_v2_malformed_inputs_name_the_file_and_place() {
-    let cases: [(fn(&mut ZonesOptions, PathBuf), &str, Place, &str); 5] = [
+    type Case = (
+        fn(&mut ZonesOptions, PathBuf),
+        &'static str,
+        Place,
+        &'static str,
+    );
+    let cases: [Case; 5] = [
         (
             |o, f| o.zone_prices = Some(f),
             "zone_prices_bad.js",

@@ -18,7 +18,7 @@ use gigasite::import::{split_list, Output};
 #[derive(Args)]
 pub struct ImportArgs {
     #[command(subcommand)]
-    converter: Converter,
+    converter: Box<Converter>,
 }
 
 /// Flags every converter takes.
@@ -227,7 +227,7 @@ fn finish(output: Output, common: &Common) -> anyhow::Result<i32> {
 }
 
 pub fn run(args: ImportArgs) -> anyhow::Result<i32> {
-    match args.converter {
+    match *args.converter {
         Converter::EntsoeGrid {
             buses,
             lines,

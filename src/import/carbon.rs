@@ -50,7 +50,7 @@ fn intensity_of(v: &Value) -> std::result::Result<f64, String> {
         .get("carbonIntensity")
         .ok_or("no `carbonIntensity` member")?;
     if let Some(unit) = ci.get("unit").and_then(Value::as_str) {
-        if unit.replace(' ', "").to_ascii_lowercase() != "gco2eq/kwh" {
+        if !unit.replace(' ', "").eq_ignore_ascii_case("gco2eq/kwh") {
             return Err(format!(
                 "`carbonIntensity.unit` is {unit:?}, not gCO2eq/kWh"
             ));

@@ -587,12 +587,7 @@ impl Joined {
         match zonal {
             ZonalPrice::Found(..) => format!("price {p} zonal {}", self.key),
             ZonalPrice::Missing(why) => {
-                let table = if self.join == "zone" {
-                    "price table"
-                } else {
-                    "country series"
-                };
-                format!("price {p} {table} {} (fallback: {why})", self.key)
+                format!("price {p} price table {} (fallback: {why})", self.key)
             }
             ZonalPrice::NotAsked => format!("price {p} {} {}", self.join, self.key),
         }
