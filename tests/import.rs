@@ -713,3 +713,361 @@ fn cli_reports_on_stderr_and_exits_1_on_malformed_rows() {
     ]);
     assert_eq!(code, 1);
 }
+
+// ---------------------------------------------------------------------------
+// zones, version-2 attributes
+
+fn v2_opts() -> ZonesOptions {
+    ZonesOptions {
+        year: Some(2024),
+        zone_prices: Some(fixture("zone_prices.js")),
+        carbon: Some(fixture("carbon_zones.json")),
+        carbon_countries: Some(fixture("carbon_countries.csv")),
+        surcharge: Some(fixture("nrg_pc_205.tsv")),
+        degree_days: Some(fixture("nrg_chdd_a.tsv")),
+        cdd_years: 2,
+        water_stress: Some(fixture("aqueduct.csv")),
+        ..ZonesOptions::new(
+            vec![fixture("zones_a.geojson"), fixture("zones_b.geojson")],
+            fixture("ember_2024.csv"),
+        )
+    }
+}
+
+/// The written properties of each zone, by zone code.
+fn zone_props(out: &Output) -> std::collections::BTreeMap<String, serde_json::Value> {
+    out.features
+        .iter()
+        .map(|f| {
+            let p = f["properties"].clone();
+            (p["zone"].as_str().unwrap().to_string(), p)
+        })
+        .collect()
+}
+
+fn note_of<'a>(out: &'a Output, zone: &str) -> &'a str {
+    let head = format!("zone {zone}: ");
+    out.report
+        .notes
+        .iter()
+        .find_map(|n| n.strip_prefix(&head))
+        .unwrap_or_else(|| panic!("no note for {zone}: {}", out.report))
+}
+
+#[test]
+fn zones_v2_zonal_prices_are_hour_weighted_and_fall_back_to_the_country() {
+    let out = zones::convert(&v2_opts()).unwrap();
+    let p = zone_props(&out);
+    // DE-LU: 100 in February (696 h of 8784 in leap 2024), 60 in the other months;
+    // the plain mean of the 12 months would be 63.333. December 2023 (500) is not 2024.
+    let de: f64 = 60.0 + 40.0 * 696.0 / 8784.0;
+    assert_close(
+        p["DE_LU"]["price_eur_per_mwh"].as_f64().unwrap(),
+        (de * 1000.0).round() / 1000.0,
+    );
+    assert_eq!(p["DE_LU"]["join"], "zonal");
+    assert_eq!(p["DE_LU"]["price_key"], "DE-LU");
+    assert_eq!(p["IT_CNOR"]["price_eur_per_mwh"], 90.0);
+    // NO1 lacks July 2024: the country series (Norway, 40) instead, said per zone.
+    assert_eq!(p["NO_1"]["price_eur_per_mwh"], 40.0);
+    assert_eq!(p["NO_1"]["join"], "prefix");
+    assert!(
+        note_of(&out, "NO_1").contains("lacks 1 of the 12 months of 2024"),
+        "{}",
+        out.report
+    );
+    // DK-DK1 is bidding zone DK_1, whose series (DK1) the file does not have.
+    assert_eq!(p["DK-DK1"]["price_eur_per_mwh"], 75.0);
+    assert!(note_of(&out, "DK-DK1").contains("fallback: no zonal series DK1"));
+    assert_eq!(p["XX"]["price_eur_per_mwh"], 120.0);
+    let r = &out.report;
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n == "zonal series no zone used: SE4"),
+        "{r}"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("price: 3 country series (DK-DK1, NO_1, XX); 2 zonal")),
+        "{r}"
+    );
+    // The country rows are hour-weighted too when zonal prices are given: Germany's
+    // (60 in January, 100 in February) is (60 × 744 + 100 × 696) / 1440 = 79.333…
+    // (its plain mean would be 80), as the surcharge note shows.
+    assert!(note_of(&out, "DE_LU").contains("wholesale 79.333"), "{r}");
+    // The layer reads back.
+    let (zones, _) = layers::read_prices(&write(&out, "prices-v2"), &Silent).unwrap();
+    assert_eq!(zones.len(), 5);
+}
+
+#[test]
+fn zones_v2_carbon_from_the_zone_else_the_country() {
+    let out = zones::convert(&v2_opts()).unwrap();
+    let p = zone_props(&out);
+    let carbon = |z: &str| {
+        (
+            p[z]["carbon_g_per_kwh"].as_f64(),
+            p[z]["carbon_source"].as_str().map(str::to_string),
+            p[z]["carbon_key"].as_str().map(str::to_string),
+        )
+    };
+    let got = |g: f64, s: &str, k: &str| (Some(g), Some(s.to_string()), Some(k.to_string()));
+    assert_eq!(carbon("NO_1"), got(30.0, "electricity_maps", "NO-NO1"));
+    assert_eq!(carbon("DK-DK1"), got(120.5, "electricity_maps", "DK-DK1"));
+    // DE_LU is read from Electricity Maps' DE, an approximation the note names.
+    assert_eq!(carbon("DE_LU"), got(300.0, "electricity_maps", "DE"));
+    assert!(note_of(&out, "DE_LU").contains("approximation"));
+    // IT_CNOR has no sub-zone IT-CNO in the file: Ember's Italy, not Electricity Maps' IT.
+    assert_eq!(carbon("IT_CNOR"), got(280.5, "ember", "ITA"));
+    assert!(note_of(&out, "IT_CNOR").contains("fallback: no Electricity Maps zone IT-CNO"));
+    assert_eq!(carbon("XX"), got(600.0, "ember", "CYP"));
+    let r = &out.report;
+    assert_eq!(r.read_count("carbon zones (Electricity Maps)"), 5);
+    assert_eq!(r.read_count("carbon country rows (Ember)"), 6);
+    assert_eq!(r.dropped_count("carbon rows of other years"), 1);
+    assert_eq!(
+        r.dropped_count("carbon rows of regions (no country code)"),
+        1
+    );
+    assert_eq!(r.dropped_count("carbon rows without a value"), 1);
+    assert_eq!(r.dropped_count("carbon rows with an unknown ISO3 code"), 1);
+    assert!(r.notes.iter().any(|n| n == "carbon: 3 electricity_maps (DE_LU, DK-DK1, NO_1); 2 ember (IT_CNOR, XX)"), "{r}");
+}
+
+#[test]
+fn zones_v2_surcharge_rule() {
+    let out = zones::convert(&v2_opts()).unwrap();
+    let p = zone_props(&out);
+    let s = |z: &str| p[z]["surcharge_eur_per_mwh"].as_f64();
+    // DE: X_VAT of the largest band, (0.12 + 0.14) / 2 × 1000 = 130, minus 79.333.
+    assert_close(s("DE_LU").unwrap(), 50.667);
+    // IT: the largest band reads 0.0000 (no data), the next has S1 only: 110 − 101.
+    assert_close(s("IT_CNOR").unwrap(), 9.0);
+    assert!(note_of(&out, "IT_CNOR").contains("MWH70000-149999 2024, 1 semester(s)"));
+    // NO: largest band `:`, next (0.05 + 0.045) / 2 = 47.5, minus Norway's 40.
+    assert_close(s("NO_1").unwrap(), 7.5);
+    // DK: 50 below the wholesale 75: floored at 0.
+    assert_eq!(s("DK-DK1"), Some(0.0));
+    assert!(note_of(&out, "DK-DK1").contains("floored at 0"));
+    // CY: no Eurostat row: no property, and the note says why.
+    assert_eq!(s("XX"), None);
+    assert!(note_of(&out, "XX").contains("surcharge none (no Eurostat price for CY)"));
+    assert_eq!(out.report.read_count("industrial price rows (Eurostat)"), 9);
+}
+
+#[test]
+fn zones_v2_pue_rule_and_water_stress() {
+    let out = zones::convert(&v2_opts()).unwrap();
+    let p = zone_props(&out);
+    let pue = |z: &str| p[z]["pue"].as_f64();
+    // 1.10 + 0.0004 × mean CDD of 2023–2024, in [1.1, 1.5].
+    assert_eq!(pue("DE_LU"), Some(1.108)); // (10 + 30) / 2 = 20
+    assert_eq!(pue("IT_CNOR"), Some(1.26)); // 400
+    assert_eq!(pue("NO_1"), Some(1.1)); // 0
+    assert_eq!(pue("XX"), Some(1.5)); // 1600, clamped
+    assert_eq!(pue("DK-DK1"), None); // heating degree days only
+                                     // Ten years (the default) average what the table has: IT (250 + 300 + 500) / 3.
+    let ten = zones::convert(&ZonesOptions {
+        cdd_years: ZonesOptions::DEFAULT_CDD_YEARS,
+        ..v2_opts()
+    })
+    .unwrap();
+    assert_eq!(zone_props(&ten)["IT_CNOR"]["pue"].as_f64(), Some(1.24));
+    assert!(note_of(&ten, "IT_CNOR").contains("mean of 3 of the 10 years"));
+
+    let w = |z: &str| p[z]["water_stress"].as_f64();
+    assert_eq!(w("DE_LU"), Some(2.0));
+    assert_eq!(w("IT_CNOR"), Some(3.0));
+    assert_eq!(w("NO_1"), Some(0.0));
+    assert_eq!(w("DK-DK1"), Some(1.0));
+    assert_eq!(w("XX"), None); // -9999: no data
+    let r = &out.report;
+    assert_eq!(r.read_count("water-stress rows"), 7);
+    assert_eq!(r.dropped_count("water-stress rows without data (-9999)"), 1);
+    assert_eq!(
+        r.dropped_count("water-stress rows 'arid and low water use' (-1)"),
+        1
+    );
+    assert_eq!(
+        r.dropped_count("water-stress rows with an unknown ISO3 code"),
+        1
+    );
+}
+
+#[test]
+fn zones_v2_inputs_are_optional_and_the_old_output_is_unchanged() {
+    let old = ZonesOptions {
+        year: Some(2024),
+        ..ZonesOptions::new(vec![fixture("zones_a.geojson")], fixture("ember_2024.csv"))
+    };
+    let text = zones::convert(&old).unwrap().to_geojson();
+    for key in ["carbon", "surcharge", "pue", "water_stress", "zonal"] {
+        assert!(!text.contains(key), "{key} in {text}");
+    }
+    // Without zonal prices, Germany keeps the plain mean of its rows (80, not 79.333).
+    assert!(text.contains("\"price_eur_per_mwh\":80.0"), "{text}");
+    // One input alone adds only its property.
+    let only_water = zones::convert(&ZonesOptions {
+        water_stress: Some(fixture("aqueduct.csv")),
+        ..old.clone()
+    })
+    .unwrap();
+    let p = zone_props(&only_water);
+    assert_eq!(p["DE_LU"]["water_stress"], 2.0);
+    assert_eq!(p["DE_LU"]["price_eur_per_mwh"], 80.0);
+    assert!(p["DE_LU"].get("pue").is_none() && p["DE_LU"].get("carbon_g_per_kwh").is_none());
+    // Inputs of a year need --year.
+    let err = zones::convert(&ZonesOptions {
+        year: None,
+        surcharge: Some(fixture("nrg_pc_205.tsv")),
+        ..ZonesOptions::new(vec![fixture("zones_a.geojson")], fixture("prices.csv"))
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("--surcharge needs --year"),
+        "{err}"
+    );
+    assert_eq!(
+        zones::convert(&v2_opts()).unwrap().to_geojson(),
+        zones::convert(&v2_opts()).unwrap().to_geojson()
+    );
+}
+
+#[test]
+fn zones_v2_malformed_inputs_name_the_file_and_place() {
+    type Case = (
+        fn(&mut ZonesOptions, PathBuf),
+        &'static str,
+        Place,
+        &'static str,
+    );
+    let cases: [Case; 5] = [
+        (
+            |o, f| o.zone_prices = Some(f),
+            "zone_prices_bad.js",
+            Place::Item("zones", 1),
+            "2 values for 3 months",
+        ),
+        (
+            |o, f| o.carbon = Some(f),
+            "carbon_zones_bad.json",
+            Place::Line(5),
+            "not a number",
+        ),
+        (
+            |o, f| o.carbon_countries = Some(f),
+            "carbon_countries_bad.csv",
+            Place::Line(3),
+            "expected a number",
+        ),
+        (
+            |o, f| o.surcharge = Some(f),
+            "nrg_pc_205_bad.tsv",
+            Place::Line(3),
+            "\"0,0500\"",
+        ),
+        (
+            |o, f| o.water_stress = Some(f),
+            "aqueduct_bad.csv",
+            Place::Line(3),
+            "outside 0–5",
+        ),
+    ];
+    for (set, name, place, message) in cases {
+        let file = fixture(name);
+        let mut opts = ZonesOptions {
+            year: Some(2024),
+            ..ZonesOptions::new(vec![fixture("zones_a.geojson")], fixture("ember_2024.csv"))
+        };
+        set(&mut opts, file.clone());
+        let text = expect_malformed(zones::convert(&opts).unwrap_err(), &file, place);
+        assert!(text.contains(message), "{text}");
+        opts.skip_malformed = true;
+        let out = zones::convert(&opts).unwrap();
+        assert_eq!(malformed_lines(&out, &file)[0], place, "{name}");
+    }
+    // Skipped records are listed, and only well-formed rows are counted as read.
+    let out = zones::convert(&ZonesOptions {
+        year: Some(2024),
+        skip_malformed: true,
+        zone_prices: Some(fixture("zone_prices_bad.js")),
+        surcharge: Some(fixture("nrg_pc_205_bad.tsv")),
+        carbon_countries: Some(fixture("carbon_countries_bad.csv")),
+        ..ZonesOptions::new(vec![fixture("zones_a.geojson")], fixture("ember_2024.csv"))
+    })
+    .unwrap();
+    let r = &out.report;
+    assert_eq!(
+        malformed_lines(&out, &fixture("zone_prices_bad.js")),
+        [
+            Place::Item("zones", 1),
+            Place::Item("zones", 2),
+            Place::Item("zones", 3)
+        ]
+    );
+    assert_eq!(r.read_count("zonal price series"), 1);
+    assert_eq!(
+        malformed_lines(&out, &fixture("nrg_pc_205_bad.tsv")),
+        [Place::Line(3), Place::Line(4)]
+    );
+    assert_eq!(r.read_count("industrial price rows (Eurostat)"), 1);
+    // Line 4 repeats Italy's 2024 row.
+    assert_eq!(
+        malformed_lines(&out, &fixture("carbon_countries_bad.csv")),
+        [Place::Line(3), Place::Line(4)]
+    );
+    assert_eq!(r.read_count("carbon country rows (Ember)"), 1);
+}
+
+#[test]
+fn cli_zones_with_every_v2_input() {
+    let dir = tmp("cli-zones-v2");
+    let out = dir.join("prices.geojson");
+    let f = |n: &str| fixture(n).to_string_lossy().into_owned();
+    let mut args = vec![
+        "import".to_string(),
+        "zones".into(),
+        f("zones_a.geojson"),
+        f("zones_b.geojson"),
+    ];
+    for (flag, file) in [
+        ("--prices", "ember_2024.csv"),
+        ("--zone-prices", "zone_prices.js"),
+        ("--carbon", "carbon_zones.json"),
+        ("--carbon-countries", "carbon_countries.csv"),
+        ("--surcharge", "nrg_pc_205.tsv"),
+        ("--degree-days", "nrg_chdd_a.tsv"),
+        ("--water-stress", "aqueduct.csv"),
+    ] {
+        args.push(flag.into());
+        args.push(f(file));
+    }
+    args.extend(["--year", "2024", "--cdd-years", "2", "--out"].map(String::from));
+    args.push(out.to_string_lossy().into_owned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stderr) = gigasite(&argv);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("zone NO_1: price 40 price table NOR"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lib = zones::convert(&v2_opts()).unwrap().to_geojson();
+    assert_eq!(written, lib);
+    // --zone-prices without --year is a usage error (exit 1).
+    let (code, stderr) = gigasite(&[
+        "import",
+        "zones",
+        &f("zones_a.geojson"),
+        "--prices",
+        &f("prices.csv"),
+        "--zone-prices",
+        &f("zone_prices.js"),
+        "--out",
+        "x.geojson",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--year"), "{stderr}");
+}

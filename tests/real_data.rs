@@ -91,9 +91,15 @@ fn real_european_instance_matches_expected() {
         .collect();
     zones.sort();
     let prices = d("ember-prices/european_wholesale_electricity_price_data_monthly.csv");
+    let zonal = d("energy-charts-zone-prices/euprices-data.js");
+    let carbon = d("electricitymaps-carbon/electricitymaps_yearly_2024.json");
+    let carbon_countries = d("ember-carbon/ember_api_country_overview_yearly.csv");
     let mut args = vec!["import", "zones"];
     args.extend(zones.iter().map(String::as_str));
     args.extend(["--prices", &prices, "--year", "2024"]);
+    // Zonal prices and carbon intensity (model version 2); the scenarios price carbon.
+    args.extend(["--zone-prices", &zonal, "--carbon", &carbon]);
+    args.extend(["--carbon-countries", &carbon_countries]);
     let out_prices = w("prices.geojson");
     args.extend(["--out", &out_prices]);
     let (_, t) = gigasite(&args);

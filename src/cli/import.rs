@@ -18,7 +18,7 @@ use gigasite::import::{split_list, Output};
 #[derive(Args)]
 pub struct ImportArgs {
     #[command(subcommand)]
-    converter: Converter,
+    converter: Box<Converter>,
 }
 
 /// Flags every converter takes.
@@ -95,6 +95,14 @@ enum Converter {
     /// A zone takes the price of its own code, else of its country property, else of
     /// its code's two-letter prefix (DE_LU → DE, NO1 → NO); codes compare by letters
     /// and digits only. Ember's monthly table works as is with --year.
+    ///
+    /// Version-2 attributes, each from an optional input: --zone-prices (the zone's own
+    /// hour-weighted yearly price, else the country's as above), --carbon and
+    /// --carbon-countries (carbon_g_per_kwh: the zone's Electricity Maps figure, else the
+    /// country's Ember figure), --surcharge (surcharge_eur_per_mwh: Eurostat's price
+    /// excluding VAT and recoverable taxes, largest band, minus the wholesale country
+    /// mean, floored at 0), --degree-days (pue = 1.10 + 0.0004 × mean CDD, in [1.1, 1.5])
+    /// and --water-stress (Aqueduct's category). The report names each zone's sources.
     Zones {
         #[arg(required = true)]
         zone_files: Vec<PathBuf>,
@@ -124,6 +132,8 @@ enum Converter {
         /// Field separator of the price table (one character; "tab" for tabs).
         #[arg(long, default_value = ",")]
         delimiter: String,
+        #[command(flatten)]
+        v2: ZoneInputs,
     },
     /// Land candidates (Points) from any CSV with coordinates.
     Points {
@@ -166,6 +176,35 @@ enum Converter {
     },
 }
 
+/// The optional inputs of `import zones` (model version 2).
+#[derive(Args)]
+struct ZoneInputs {
+    /// Zonal monthly day-ahead prices (Energy-Charts euprices-data.js); needs --year.
+    #[arg(long, requires = "year")]
+    zone_prices: Option<PathBuf>,
+    /// Carbon intensity per zone (Electricity Maps yearly JSON, e.g. electricitymaps_yearly_2024.json).
+    #[arg(long)]
+    carbon: Option<PathBuf>,
+    /// Carbon intensity per country, the fallback (Ember api_country_overview_yearly.csv); needs --year.
+    #[arg(long, requires = "year")]
+    carbon_countries: Option<PathBuf>,
+    /// Non-household electricity prices (Eurostat nrg_pc_205 TSV) for surcharge_eur_per_mwh; needs --year.
+    #[arg(long, requires = "year")]
+    surcharge: Option<PathBuf>,
+    /// The nrg_pc_205 tax level the surcharge rule reads (X_VAT: excluding VAT and recoverable taxes).
+    #[arg(long, default_value = ZonesOptions::DEFAULT_SURCHARGE_TAX)]
+    surcharge_tax: String,
+    /// Cooling degree days (Eurostat nrg_chdd_a TSV) for pue; needs --year.
+    #[arg(long, requires = "year")]
+    degree_days: Option<PathBuf>,
+    /// Years of cooling degree days averaged, ending with --year.
+    #[arg(long, default_value_t = ZonesOptions::DEFAULT_CDD_YEARS, value_parser = clap::value_parser!(u32).range(1..=50))]
+    cdd_years: u32,
+    /// Baseline water stress per country (WRI Aqueduct country categories CSV, bws_cat_0_4).
+    #[arg(long)]
+    water_stress: Option<PathBuf>,
+}
+
 fn delimiter(s: &str) -> anyhow::Result<u8> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
@@ -188,7 +227,7 @@ fn finish(output: Output, common: &Common) -> anyhow::Result<i32> {
 }
 
 pub fn run(args: ImportArgs) -> anyhow::Result<i32> {
-    match args.converter {
+    match *args.converter {
         Converter::EntsoeGrid {
             buses,
             lines,
@@ -255,8 +294,17 @@ pub fn run(args: ImportArgs) -> anyhow::Result<i32> {
             date_column,
             year,
             delimiter: d,
+            v2,
         } => {
             let opts = ZonesOptions {
+                zone_prices: v2.zone_prices,
+                carbon: v2.carbon,
+                carbon_countries: v2.carbon_countries,
+                surcharge: v2.surcharge,
+                surcharge_tax: v2.surcharge_tax,
+                degree_days: v2.degree_days,
+                cdd_years: v2.cdd_years,
+                water_stress: v2.water_stress,
                 zone_property,
                 country_property: (!country_property.is_empty()).then_some(country_property),
                 price_column,

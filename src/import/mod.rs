@@ -34,11 +34,17 @@
 //! out.write("demand.geojson".as_ref()).unwrap();
 //! ```
 
+pub mod bidding_zones;
+pub mod carbon;
 pub mod countries;
 pub mod entsoe_grid;
+pub mod eurostat;
 pub mod geonames;
 pub mod points;
 pub mod topology_zoo;
+pub mod water;
+pub mod zonal_prices;
+mod zone_attributes;
 pub mod zones;
 
 use std::fmt;
@@ -56,6 +62,8 @@ pub enum Place {
     Line(u64),
     /// 0-based index of a feature in a GeoJSON FeatureCollection.
     Feature(usize),
+    /// 0-based index of an element of a named JSON array, e.g. `zones[3]`.
+    Item(&'static str, usize),
 }
 
 impl fmt::Display for Place {
@@ -63,6 +71,7 @@ impl fmt::Display for Place {
         match self {
             Place::Line(n) => write!(f, "line {n}"),
             Place::Feature(n) => write!(f, "feature {n}"),
+            Place::Item(array, n) => write!(f, "{array}[{n}]"),
         }
     }
 }

@@ -21,6 +21,9 @@
 //! 3. its code's two-letter prefix: the letters before `_`, `-` or a digit
 //!    ("DE_LU" → "DE", "NO1" → "NO", "IT-NO" → "IT").
 //!
+//! With zonal prices (`zone_prices`, see below) a zone first takes its own zonal
+//! series; the three steps above are its fallback, and the report says so per zone.
+//!
 //! Zones with no price are dropped and named in the report; so is a second zone with
 //! the same code. Written properties: `zone` (the code as in the file),
 //! `price_eur_per_mwh` (rounded to 0.001), `country` (the country property, else the
@@ -28,6 +31,34 @@
 //! in the table). Rings are rounded to 6 decimals and repeated consecutive positions
 //! removed; a ring left with fewer than 4 positions is dropped (a polygon with it, when
 //! it is the outer ring).
+//!
+//! # Version-2 attributes (each from an optional input)
+//! Without any of them the output is byte for byte what it was before they existed.
+//! Zone codes are joined to the sources through the explicit table of
+//! [`super::bidding_zones`] (SE_4 ↔ SE4 ↔ SE-SE4, IT_NORD ↔ IT-North ↔ IT-NO, …); a
+//! zone's country is its written `country`.
+//! - `zone_prices` (Energy-Charts `euprices-data.js`, [`super::zonal_prices`]): the
+//!   zone's hour-weighted mean of the 12 months of `year` → `price_eur_per_mwh`,
+//!   `join` = `zonal`, `price_key` = the series' code. A zone without a complete series
+//!   falls back to the price table. **With zonal prices the price table's yearly means
+//!   are hour-weighted too** (each row by the hours of its month, so the Date column
+//!   must name the month), so fallback and zonal zones are averaged alike; without them
+//!   the table keeps the plain mean of its rows.
+//! - `carbon` (Electricity Maps yearly JSON) and `carbon_countries` (Ember yearly CSV,
+//!   [`super::carbon`]): the zone's Electricity Maps figure, else its country's Ember
+//!   figure of `year` → `carbon_g_per_kwh`, with `carbon_source` (`electricity_maps`
+//!   or `ember`) and `carbon_key`.
+//! - `surcharge` (Eurostat nrg_pc_205, [`super::eurostat`]): the country's price
+//!   excluding VAT and recoverable taxes, largest consumption band with data, mean of
+//!   the year's semesters, minus the country's wholesale mean from the price table,
+//!   floored at 0 → `surcharge_eur_per_mwh`.
+//! - `degree_days` (Eurostat nrg_chdd_a): PUE = 1.10 + 0.0004 × the country's mean
+//!   cooling degree days over `cdd_years` years, in [1.10, 1.50] → `pue`.
+//! - `water_stress` (Aqueduct country categories, [`super::water`]) → `water_stress`
+//!   (absent when Aqueduct has no data).
+//!
+//! Each zone gets one note saying which source gave each attribute, which fell back and
+//! why; a summary note per attribute counts the zones per source.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -35,6 +66,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use super::countries::{alpha2_of_alpha3, normalize_country};
+use super::zonal_prices::{hours_in_month, year_month};
+use super::zone_attributes::{Attributes, ZonalPrice};
 use super::{
     check_lon_lat, feature, round6, round_to, CsvFile, Dialect, ImportError, ImportReport, Output,
     Place, Result,
@@ -57,6 +90,22 @@ pub struct ZonesOptions {
     /// Field separator of the price table.
     pub delimiter: u8,
     pub skip_malformed: bool,
+    /// Zonal monthly prices (Energy-Charts `euprices-data.js`); needs `year`.
+    pub zone_prices: Option<PathBuf>,
+    /// Carbon intensity per zone (Electricity Maps yearly JSON).
+    pub carbon: Option<PathBuf>,
+    /// Carbon intensity per country (Ember yearly overview CSV); needs `year`.
+    pub carbon_countries: Option<PathBuf>,
+    /// Non-household electricity prices (Eurostat nrg_pc_205 TSV); needs `year`.
+    pub surcharge: Option<PathBuf>,
+    /// The `tax` level of nrg_pc_205 the surcharge rule reads.
+    pub surcharge_tax: String,
+    /// Cooling degree days (Eurostat nrg_chdd_a TSV); needs `year`.
+    pub degree_days: Option<PathBuf>,
+    /// Years of degree days averaged, ending with `year`.
+    pub cdd_years: u32,
+    /// Baseline water stress per country (Aqueduct country categories CSV).
+    pub water_stress: Option<PathBuf>,
 }
 
 impl ZonesOptions {
@@ -72,8 +121,19 @@ impl ZonesOptions {
             year: None,
             delimiter: b',',
             skip_malformed: false,
+            zone_prices: None,
+            carbon: None,
+            carbon_countries: None,
+            surcharge: None,
+            surcharge_tax: Self::DEFAULT_SURCHARGE_TAX.into(),
+            degree_days: None,
+            cdd_years: Self::DEFAULT_CDD_YEARS,
+            water_stress: None,
         }
     }
+
+    pub const DEFAULT_SURCHARGE_TAX: &'static str = "X_VAT";
+    pub const DEFAULT_CDD_YEARS: u32 = 10;
 }
 
 /// A code compared by its letters and digits only, upper-case.
@@ -106,6 +166,20 @@ struct Price {
     sum: f64,
     rows: usize,
     line: u64,
+    /// Σ price × hours of the row's month, and Σ hours (with hour weighting).
+    hour_sum: f64,
+    hours: f64,
+}
+
+impl Price {
+    /// The mean: hour-weighted when the rows were read so, else plain.
+    fn mean(&self) -> f64 {
+        if self.hours > 0.0 {
+            self.hour_sum / self.hours
+        } else {
+            self.sum / self.rows as f64
+        }
+    }
 }
 
 const OTHER_YEARS: &str = "price rows of other years";
@@ -169,6 +243,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
     let iso3 = key_name.to_ascii_lowercase().contains("iso3");
     let decimal_comma = opts.delimiter != b',';
     let skip = opts.skip_malformed;
+    // With zonal prices, the country rows are averaged like them (hour-weighted).
+    let hour_weighted = opts.zone_prices.is_some();
     if opts.year.is_some() {
         report.add_dropped(OTHER_YEARS, 0);
     }
@@ -191,9 +267,24 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
             )?;
             continue;
         }
+        let mut hours = 0.0;
         if let (Some(year), Some(c)) = (opts.year, c_date) {
             let date = rec[c].trim();
             let y = date.get(..4).and_then(|y| y.parse::<i32>().ok());
+            if hour_weighted && y == Some(year) {
+                match year_month(date) {
+                    Some((_, m)) => hours = hours_in_month(year, m),
+                    None => {
+                        report.malformed(
+                            skip,
+                            &path,
+                            Place::Line(line),
+                            format!("the date {date:?} has no month (YYYY-MM…), which hour weighting needs"),
+                        )?;
+                        continue;
+                    }
+                }
+            }
             match y {
                 None => {
                     report.malformed(
@@ -244,6 +335,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
             Some(p) if opts.year.is_some() => {
                 p.sum += price;
                 p.rows += 1;
+                p.hour_sum += price * hours;
+                p.hours += hours;
             }
             Some(p) => {
                 let first = p.line;
@@ -264,6 +357,8 @@ fn read_prices(opts: &ZonesOptions, report: &mut ImportReport) -> Result<HashMap
                         sum: price,
                         rows: 1,
                         line,
+                        hour_sum: price * hours,
+                        hours,
                     },
                 );
             }
@@ -475,6 +570,92 @@ fn list_some(items: &[String]) -> String {
     s
 }
 
+/// A zone's price and where it came from.
+struct Joined {
+    price: f64,
+    /// `zonal`, else how the price table matched: `zone`, `country` or `prefix`.
+    join: &'static str,
+    /// The key as written in its source.
+    key: String,
+    /// The price table's normalized key, when the table gave the price.
+    table_key: Option<String>,
+}
+
+impl Joined {
+    fn note(&self, zonal: &ZonalPrice) -> String {
+        let p = round_to(self.price, 3);
+        match zonal {
+            ZonalPrice::Found(..) => format!("price {p} zonal {}", self.key),
+            ZonalPrice::Missing(why) => {
+                format!("price {p} price table {} (fallback: {why})", self.key)
+            }
+            ZonalPrice::NotAsked => format!("price {p} {} {}", self.join, self.key),
+        }
+    }
+}
+
+/// The zonal price when there is one, else the price table's by code, country, prefix.
+fn join_price(
+    z: &Zone,
+    prefix: &Option<String>,
+    zonal: &ZonalPrice,
+    prices: &HashMap<String, Price>,
+) -> Option<Joined> {
+    if let ZonalPrice::Found(price, code) = zonal {
+        return Some(Joined {
+            price: *price,
+            join: "zonal",
+            key: code.clone(),
+            table_key: None,
+        });
+    }
+    let mut tries: Vec<(&str, String)> = vec![("zone", normalize_code(&z.code))];
+    if let Some(v) = repeated_prefix_variant(&z.code) {
+        tries.push(("zone", normalize_code(&v)));
+    }
+    if let Some(c) = &z.country {
+        tries.push(("country", normalize_code(c)));
+    }
+    if let Some(p) = prefix {
+        tries.push(("prefix", p.clone()));
+    }
+    tries.into_iter().find_map(|(how, k)| {
+        prices.get(&k).map(|p| Joined {
+            price: p.mean(),
+            join: how,
+            key: p.key.clone(),
+            table_key: Some(k),
+        })
+    })
+}
+
+/// The zone's geometry rounded, or None when nothing is left of it.
+fn zone_geometry(z: &Zone, rings_dropped: &mut usize) -> Option<Value> {
+    let mut polygons = Vec::new();
+    for poly in &z.polygons {
+        let Some(outer) = round_ring(&poly[0]) else {
+            *rings_dropped += poly.len();
+            continue;
+        };
+        let mut rings = vec![Value::from(outer)];
+        for hole in &poly[1..] {
+            match round_ring(hole) {
+                Some(h) => rings.push(Value::from(h)),
+                None => *rings_dropped += 1,
+            }
+        }
+        polygons.push(Value::from(rings));
+    }
+    if polygons.is_empty() {
+        return None;
+    }
+    Some(if z.is_multi || polygons.len() != 1 {
+        json!({"type": "MultiPolygon", "coordinates": polygons})
+    } else {
+        json!({"type": "Polygon", "coordinates": polygons[0]})
+    })
+}
+
 /// Joins zone polygons with a price table (see the module docs for the rules).
 pub fn convert(opts: &ZonesOptions) -> Result<Output> {
     if opts.zone_files.is_empty() {
@@ -496,6 +677,7 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
     for r in [NO_PRICE, DUPLICATE, DEGENERATE] {
         report.add_dropped(r, 0);
     }
+    let mut attributes = Attributes::read(opts, &mut report)?;
     let mut codes: HashSet<String> = HashSet::new();
     let mut joins: BTreeMap<&str, usize> = BTreeMap::new();
     let mut used_keys: HashSet<String> = HashSet::new();
@@ -514,66 +696,55 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
             continue;
         }
         let prefix = code_prefix(&z.code);
-        let mut tries: Vec<(&str, String)> = vec![("zone", normalize_code(&z.code))];
-        if let Some(v) = repeated_prefix_variant(&z.code) {
-            tries.push(("zone", normalize_code(&v)));
-        }
-        if let Some(c) = &z.country {
-            tries.push(("country", normalize_code(c)));
-        }
-        if let Some(p) = &prefix {
-            tries.push(("prefix", p.clone()));
-        }
-        let Some((join, key, price)) = tries
-            .iter()
-            .find_map(|(how, k)| prices.get(k).map(|p| (*how, k.clone(), p)))
-        else {
+        let zonal = attributes.zonal_price(&z.code);
+        let Some(joined) = join_price(z, &prefix, &zonal, &prices) else {
             report.add_dropped(NO_PRICE, 1);
             unpriced.push(z.code.clone());
             continue;
         };
-        let mut polygons = Vec::new();
-        for poly in &z.polygons {
-            let Some(outer) = round_ring(&poly[0]) else {
-                rings_dropped += poly.len();
-                continue;
-            };
-            let mut rings = vec![Value::from(outer)];
-            for hole in &poly[1..] {
-                match round_ring(hole) {
-                    Some(h) => rings.push(Value::from(h)),
-                    None => rings_dropped += 1,
-                }
-            }
-            polygons.push(Value::from(rings));
-        }
-        if polygons.is_empty() {
+        let Some(geometry) = zone_geometry(z, &mut rings_dropped) else {
             report.add_dropped(DEGENERATE, 1);
             continue;
-        }
-        let geometry = if z.is_multi || polygons.len() != 1 {
-            json!({"type": "MultiPolygon", "coordinates": polygons})
-        } else {
-            json!({"type": "Polygon", "coordinates": polygons[0]})
         };
-        *joins.entry(join).or_default() += 1;
-        used_keys.insert(key);
+        *joins.entry(joined.join).or_default() += 1;
+        if let Some(k) = &joined.table_key {
+            used_keys.insert(k.clone());
+        }
+        let country = z.country.clone().or(prefix);
         let mut p = Map::new();
         p.insert("zone".into(), Value::from(z.code.clone()));
         p.insert(
             "price_eur_per_mwh".into(),
-            Value::from(round_to(price.sum / price.rows as f64, 3)),
+            Value::from(round_to(joined.price, 3)),
         );
-        if let Some(c) = z.country.clone().or(prefix) {
-            p.insert("country".into(), Value::from(c));
+        if let Some(c) = &country {
+            p.insert("country".into(), Value::from(c.clone()));
         }
-        p.insert("join".into(), Value::from(join));
-        p.insert("price_key".into(), Value::from(price.key.clone()));
+        p.insert("join".into(), Value::from(joined.join));
+        p.insert("price_key".into(), Value::from(joined.key.clone()));
+        if attributes.any() {
+            attributes.count_price(&z.code, joined.join == "zonal");
+            let wholesale_key = country.as_deref().map(normalize_code);
+            let wholesale = wholesale_key.as_ref().and_then(|k| prices.get(k));
+            if let (Some(k), Some(_), true) = (&wholesale_key, wholesale, opts.surcharge.is_some())
+            {
+                used_keys.insert(k.clone());
+            }
+            let wholesale = wholesale.map(Price::mean);
+            let mut parts = vec![joined.note(&zonal)];
+            parts.extend(attributes.add(&z.code, country.as_deref(), wholesale, &mut p));
+            report.note(format!("zone {}: {}", z.code, parts.join("; ")));
+        }
         features.push(feature(geometry, p));
     }
+    attributes.finish(&mut report);
     report.add_written("zones", features.len());
+    let zonal = match opts.zone_prices {
+        Some(_) => format!("by zonal series {}, ", joins.get("zonal").unwrap_or(&0)),
+        None => String::new(),
+    };
     report.note(format!(
-        "joined by zone code {}, by country property {}, by zone-code prefix {}",
+        "joined {zonal}by zone code {}, by country property {}, by zone-code prefix {}",
         joins.get("zone").unwrap_or(&0),
         joins.get("country").unwrap_or(&0),
         joins.get("prefix").unwrap_or(&0)
@@ -594,7 +765,12 @@ pub fn convert(opts: &ZonesOptions) -> Result<Output> {
         .collect();
     unused.sort();
     if !unused.is_empty() {
-        report.note(format!("price keys no zone used: {}", list_some(&unused)));
+        let what = if opts.surcharge.is_some() {
+            "price keys no zone used (for its price or its country's surcharge)"
+        } else {
+            "price keys no zone used"
+        };
+        report.note(format!("{what}: {}", list_some(&unused)));
     }
     if rings_dropped > 0 {
         report.note(format!(
