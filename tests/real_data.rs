@@ -43,7 +43,11 @@ fn real_european_instance_matches_expected() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("../shared/data");
     assert!(data.is_dir(), "{} is missing", data.display());
-    let work = std::env::temp_dir().join(format!("gigasite-real-{}", std::process::id()));
+    // GIGASITE_REAL_WORK keeps the imported layers there (benches/decisions.sh uses it).
+    let keep = std::env::var_os("GIGASITE_REAL_WORK").map(PathBuf::from);
+    let work = keep
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("gigasite-real-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
     let s = |p: PathBuf| p.to_string_lossy().into_owned();
@@ -178,7 +182,9 @@ fn real_european_instance_matches_expected() {
         );
     }
     latency_over_cities(&work, &s(work.join("cities15000.txt")), root);
-    let _ = std::fs::remove_dir_all(&work);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
 }
 
 /// The same layers with a latency cost over every city of at least 100,000 people:

@@ -22,9 +22,15 @@ fn plan_sites(problem: &Problem, plan: &Plan) -> Vec<(String, f64)> {
     sites
 }
 
-/// Cost difference to the optimum, EUR and percent.
+/// Cost difference to the optimum, EUR and percent (0 within rounding: a plan tied
+/// with the optimum never shows a negative difference).
 fn delta(cost: f64, optimum: f64) -> (f64, f64) {
     let d = cost - optimum;
+    let d = if d.abs() <= 1e-9 * optimum.abs() + 1e-6 {
+        0.0
+    } else {
+        d
+    };
     let pct = if optimum.abs() > 0.0 {
         100.0 * d / optimum.abs()
     } else {
