@@ -408,6 +408,8 @@ pub struct MilpStats {
     pub lagrangian_bound_eur: Option<f64>,
     /// Subgradient iterations.
     pub lagrangian_iterations: usize,
+    /// Nodes of the Lagrangian branch and bound over the survivors (0: not used).
+    pub branch_nodes: usize,
 }
 
 #[cfg(test)]

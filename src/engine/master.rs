@@ -594,6 +594,11 @@ struct Built {
     warm: Option<Vec<(Variable, f64)>>,
 }
 
+/// The substations whose headroom the given sites could exhaust together.
+pub(crate) fn binding_substations(eng: &Engine, sites: &[usize]) -> HashSet<usize> {
+    contested_sites(eng, sites).1
+}
+
 /// Which sites must carry grid variables: those with an option at a substation whose
 /// headroom the master's sites could exhaust together (see `crate::model`).
 fn contested_sites(eng: &Engine, sites: &[usize]) -> (Vec<bool>, HashSet<usize>) {

@@ -23,6 +23,7 @@
 //! this run proved, never derived from the gap setting alone.
 
 pub mod bounds;
+pub mod branch;
 pub mod conflicts;
 pub mod diagnose;
 pub mod heuristic;
@@ -404,6 +405,28 @@ pub(crate) fn prove(
             let b = best.expect("checked");
             let lb = lower_lag.min(b.cost);
             return Ok(finish(outcome, Status::Optimal, b, lb));
+        }
+    }
+
+    // Branch and bound on sites when plans cost their stand-alone cost.
+    if best.is_some() && branch::applies(eng, &survivors) {
+        progress.search("branch and bound", best.as_ref().map(|b| b.cost), Some(lower_lag));
+        let end = branch::run(eng, &survivors, &lag.lambda, &mut best, progress);
+        stats.branch_nodes = end.nodes;
+        // Out of time: report what the tree proved. Out of nodes: the master goes on.
+        let status = if end.closed {
+            Some(Status::Optimal)
+        } else {
+            eng.deadline.passed().then_some(Status::TimeLimit)
+        };
+        if let Some(status) = status {
+            let lower = end.lower;
+            outcome.milp = Some(stats);
+            outcome.reductions = red;
+            let b = best.expect("checked");
+            let lb = global_lower(lower).min(b.cost);
+            let status = if eng.closed(b.cost, lb) { Status::Optimal } else { status };
+            return Ok(finish(outcome, status, b, lb));
         }
     }
 
