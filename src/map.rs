@@ -25,9 +25,11 @@
 //! `layout` ([`MapLayout`]) fits the projection and places the frame and legend;
 //! `layers` draws the data under the sites; `sites` the chosen sites, their grid
 //! lines and markers; `labels` the site labels and the names placed where room is
-//! left; `legend` the title, scale bar and legend panel. `markup` and `placer` are
-//! helpers shared with [`plot`](crate::plot).
+//! left; `legend` the title, scale bar and legend panel. [`alternatives`] draws the
+//! small multiples of a run's best plans. `markup` and `placer` are helpers shared
+//! with [`plot`](crate::plot).
 
+pub mod alternatives;
 mod labels;
 mod layers;
 mod layout;
@@ -102,7 +104,7 @@ fn status_text(r: &RunResult) -> String {
 
 /// The scenario's name for the title; "scenario" alone says little, so the folder of
 /// its land layer is added.
-fn scenario_title(r: &RunResult) -> String {
+pub fn scenario_title(r: &RunResult) -> String {
     let name = r.scenario.name.clone();
     if name != "scenario" {
         return name;
