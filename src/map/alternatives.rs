@@ -20,12 +20,14 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
-use svg::node::element::{ClipPath, Definitions, Group};
+use svg::node::element::{Circle, ClipPath, Definitions, Element, Group};
 use svg::Node as _;
 
 use super::layers::{candidate_dots, page, zones};
 use super::layout::data_bbox;
-use super::markup::{circle, document, finish, meur, num, one_line, rect, text, text_width};
+use super::markup::{
+    circle, document, finish, meur, num, one_line, rect, text, text_width, title, xml_chars,
+};
 use super::placer::{positions_around, Placer};
 use super::{scenario_title, PriceScale, Projection, Rect, SITE_COLOR};
 use crate::plot::regret::{read_at, read_items};
@@ -265,14 +267,19 @@ pub fn render_alternatives(
     }
     let reference = shown.first().map(|p| p.rank).unwrap_or(1);
     let first: &[PlanSite] = located.first().map(Vec::as_slice).unwrap_or(&[]);
-    for (i, ((plan, sites), panel)) in shown.iter().zip(&located).zip(&layout.panels).enumerate() {
-        let dropped: Vec<&PlanSite> = first
+    for (index, (plan, sites)) in shown.iter().zip(&located).enumerate() {
+        let dropped = first
             .iter()
             .filter(|d| !sites.iter().any(|s| s.id == d.id))
             .collect();
-        doc.append(draw_panel(
-            result, &scale, i, plan, sites, &dropped, reference, panel,
-        ));
+        let p = PanelPlan {
+            index,
+            plan,
+            sites,
+            dropped,
+            reference,
+        };
+        doc.append(draw_panel(result, &scale, &p, &layout.panels[index]));
     }
     Ok(finish(&doc))
 }
@@ -328,12 +335,7 @@ fn locate_sites<'a>(result: &RunResult, plans: &'a [AltPlan]) -> Result<Vec<Vec<
 }
 
 /// The title, the subtitle, and a note when plans were left out.
-fn header(
-    heading: &str,
-    plans: usize,
-    shown: usize,
-    opts: &AltOptions,
-) -> Vec<svg::node::element::Element> {
+fn header(heading: &str, plans: usize, shown: usize, opts: &AltOptions) -> Vec<Element> {
     let mut lines = vec![one_line(
         text(MARGIN, 30.0, heading)
             .set("id", "title")
@@ -390,14 +392,14 @@ fn key(width: f64) -> Group {
     g
 }
 
-fn site_marker(x: f64, y: f64, fill: &str) -> svg::node::element::Circle {
+fn site_marker(x: f64, y: f64, fill: &str) -> Circle {
     circle(x, y, PANEL_MARKER_RADIUS_PX)
         .set("fill", fill)
         .set("stroke", "#fff")
         .set("stroke-width", "1.3")
 }
 
-fn dropped_ring(x: f64, y: f64) -> svg::node::element::Circle {
+fn dropped_ring(x: f64, y: f64) -> Circle {
     circle(x, y, PANEL_MARKER_RADIUS_PX - 1.0)
         .set("fill", "none")
         .set("stroke", SITE_COLOR)
@@ -405,48 +407,61 @@ fn dropped_ring(x: f64, y: f64) -> svg::node::element::Circle {
         .set("stroke-dasharray", "2.5 1.5")
 }
 
-/// One panel: the titles, the shaded zones and candidates, the dropped rings, the
-/// markers and the id labels, clipped to its frame.
-#[allow(clippy::too_many_arguments)]
-fn draw_panel(
-    result: &RunResult,
-    scale: &PriceScale,
+/// What one panel shows.
+struct PanelPlan<'a> {
+    /// Position in the grid, from 0.
     index: usize,
-    plan: &AltPlan,
-    sites: &[PlanSite],
-    dropped: &[&PlanSite],
+    plan: &'a AltPlan,
+    sites: &'a [PlanSite<'a>],
+    /// The reference plan's sites this plan does not have.
+    dropped: Vec<&'a PlanSite<'a>>,
+    /// The reference plan's rank.
     reference: usize,
-    panel: &Panel,
-) -> Group {
+}
+
+/// One panel: the titles, the shaded zones and candidates, then the plan's sites,
+/// clipped to its frame.
+fn draw_panel(result: &RunResult, scale: &PriceScale, p: &PanelPlan, panel: &Panel) -> Group {
     let (proj, frame) = (&panel.projection, panel.frame);
+    let n = p.index + 1;
     let mut g = Group::new()
         .set("class", "panel")
-        .set("data-rank", plan.rank);
-    for t in panel_titles(plan, sites, dropped, reference, frame) {
+        .set("data-rank", p.plan.rank);
+    for t in panel_titles(p, frame) {
         g.append(t);
     }
     g.append(rect(frame).set("fill", "#eef2f5"));
-    let mut clipped = Group::new().set("clip-path", format!("url(#{})", clip_id(index)));
+    let mut clipped = Group::new().set("clip-path", format!("url(#{})", clip_id(p.index)));
     clipped.append(
         zones(result, proj, scale)
-            .set("id", format!("zones-{}", index + 1))
+            .set("id", format!("zones-{n}"))
             .set("fill-opacity", ".7"),
     );
     if let Some(d) = candidate_dots(result, proj, true) {
-        clipped.append(d.set("id", format!("candidates-{}", index + 1)));
+        clipped.append(d.set("id", format!("candidates-{n}")));
     }
-    let at = |s: &PlanSite| proj.project(s.lon_lat.0, s.lon_lat.1);
-    let mut placer = Placer::new(frame.grown(-2.0));
-    for s in sites.iter().chain(dropped.iter().copied()) {
+    clipped.append(plan_sites(p, panel));
+    g.append(clipped);
+    g.append(rect(frame).set("fill", "none").set("stroke", "#90a4ae"));
+    g
+}
+
+/// The dropped rings, the plan's markers, and an id label beside each marker (kept
+/// off every marker and ring).
+fn plan_sites(p: &PanelPlan, panel: &Panel) -> Group {
+    let at = |s: &PlanSite| panel.projection.project(s.lon_lat.0, s.lon_lat.1);
+    let mut placer = Placer::new(panel.frame.grown(-2.0));
+    for s in p.sites.iter().chain(p.dropped.iter().copied()) {
         let (x, y) = at(s);
         placer.block(Rect::around(x, y, PANEL_MARKER_RADIUS_PX + 1.5));
     }
-    for s in dropped {
+    let mut g = Group::new();
+    for s in &p.dropped {
         let (x, y) = at(s);
-        clipped.append(
+        g.append(
             dropped_ring(x, y)
                 .set("class", "alt-dropped")
-                .set("data-id", super::xml_chars(s.id)),
+                .set("data-id", xml_chars(s.id)),
         );
     }
     let mut labels = Group::new()
@@ -456,19 +471,19 @@ fn draw_panel(
         .set("stroke-width", "2.5")
         .set("stroke-opacity", ".8")
         .set("paint-order", "stroke");
-    for s in sites {
+    for s in p.sites {
         let (x, y) = at(s);
         let (class, fill) = if s.shared {
             ("alt-site shared", SITE_COLOR)
         } else {
             ("alt-site new", NEW_SITE_COLOR)
         };
-        clipped.append(
+        g.append(
             site_marker(x, y, fill)
                 .set("class", class)
-                .set("data-rank", plan.rank)
-                .set("data-id", super::xml_chars(s.id))
-                .add(super::title(s.id)),
+                .set("data-rank", p.plan.rank)
+                .set("data-id", xml_chars(s.id))
+                .add(title(s.id)),
         );
         let w = text_width(s.id, LABEL_FONT, !s.shared);
         let spot = placer.place_always(&positions_around(x, y, w, 11.0, 8.0));
@@ -478,21 +493,13 @@ fn draw_panel(
         }
         labels.append(one_line(t));
     }
-    clipped.append(labels);
-    g.append(clipped);
-    g.append(rect(frame).set("fill", "none").set("stroke", "#90a4ae"));
-    g
+    g.add(labels)
 }
 
 /// "#r · cost M EUR · +delta M EUR (+pct %)" (the optimum says so instead), and
-/// the swap against the reference plan below it, cut to the panel's width.
-fn panel_titles(
-    plan: &AltPlan,
-    sites: &[PlanSite],
-    dropped: &[&PlanSite],
-    reference: usize,
-    frame: Rect,
-) -> [svg::node::element::Element; 2] {
+/// the swap against the reference plan below it, each cut to the panel's width.
+fn panel_titles(p: &PanelPlan, frame: Rect) -> [Element; 2] {
+    let plan = p.plan;
     let mut head = format!("#{} · cost {} M EUR · ", plan.rank, meur(plan.cost_eur));
     if plan.rank == 1 && plan.delta_eur == 0.0 {
         head.push_str("optimum");
@@ -504,20 +511,17 @@ fn panel_titles(
             delta_pct(plan.delta_pct)
         );
     }
-    let added: Vec<&str> = sites.iter().filter(|s| !s.shared).map(|s| s.id).collect();
-    let removed: Vec<&str> = dropped.iter().map(|s| s.id).collect();
-    let swap = if added.is_empty() && removed.is_empty() {
-        format!("sites of #{reference}")
-    } else {
-        let mut s = format!("vs #{reference}:");
-        for id in &removed {
-            let _ = write!(s, " −{id}");
-        }
-        for id in &added {
-            let _ = write!(s, " +{id}");
-        }
-        s
-    };
+    let reference = p.reference;
+    let mut swap = format!("vs #{reference}:");
+    for s in &p.dropped {
+        let _ = write!(swap, " −{}", s.id);
+    }
+    for s in p.sites.iter().filter(|s| !s.shared) {
+        let _ = write!(swap, " +{}", s.id);
+    }
+    if p.dropped.is_empty() && p.sites.iter().all(|s| s.shared) {
+        swap = format!("sites of #{reference}");
+    }
     let y = frame.y - PANEL_TITLE_H;
     [
         one_line(

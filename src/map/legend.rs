@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use svg::node::element::{Group, Path};
+use svg::node::element::{Element, Group, Path};
 use svg::Node as _;
 
 use super::layers::substation_radius;
@@ -312,11 +312,7 @@ fn round_sig(v: f64) -> f64 {
 
 /// The title (scenario, objective, status) and the subtitle (sites chosen,
 /// candidates, solver, and the first reason when infeasible).
-pub(super) fn heading(
-    result: &RunResult,
-    sites: usize,
-    x: f64,
-) -> [svg::node::element::Element; 2] {
+pub(super) fn heading(result: &RunResult, sites: usize, x: f64) -> [Element; 2] {
     let c = &result.candidates.counts;
     let mut sub = format!(
         "{} of {} sites chosen · {} candidates, {} eligible · solver {}",
