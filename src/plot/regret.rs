@@ -44,6 +44,13 @@ pub struct RegretRow {
     pub status: String,
 }
 
+impl RegretRow {
+    /// The regret in EUR; None when infinite (null, or not a finite number).
+    pub fn finite_regret_eur(&self) -> Option<f64> {
+        self.regret_eur.filter(|v| v.is_finite())
+    }
+}
+
 /// `summary.json`'s `regret` object.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Regret {
@@ -135,11 +142,15 @@ pub fn regret_order(rows: &[RegretRow]) -> Vec<&RegretRow> {
     order.sort_by(|a, b| {
         b.chosen
             .cmp(&a.chosen)
-            .then(a.regret_eur.is_none().cmp(&b.regret_eur.is_none()))
             .then(
-                a.regret_eur
+                a.finite_regret_eur()
+                    .is_none()
+                    .cmp(&b.finite_regret_eur().is_none()),
+            )
+            .then(
+                a.finite_regret_eur()
                     .unwrap_or(0.0)
-                    .total_cmp(&b.regret_eur.unwrap_or(0.0)),
+                    .total_cmp(&b.finite_regret_eur().unwrap_or(0.0)),
             )
             .then(a.id.cmp(&b.id))
     });
@@ -151,7 +162,7 @@ pub fn regret_order(rows: &[RegretRow]) -> Vec<&RegretRow> {
 fn axis(rows: &[RegretRow]) -> (f64, f64) {
     let max = rows
         .iter()
-        .filter_map(|r| r.regret_eur)
+        .filter_map(RegretRow::finite_regret_eur)
         .map(|r| r.max(0.0) / 1e6)
         .fold(0.0, f64::max);
     let step = nice_step(max / 4.0);
@@ -371,12 +382,13 @@ fn bar_row(
             .set("text-anchor", "end"),
     )];
     // An infinite regret's label already says "infeasible".
-    let note = if r.status == "optimal" || (r.regret_eur.is_none() && r.status == "infeasible") {
+    let infinite = r.finite_regret_eur().is_none();
+    let note = if r.status == "optimal" || (infinite && r.status == "infeasible") {
         String::new()
     } else {
         format!(" ({})", r.status)
     };
-    match r.regret_eur {
+    match r.finite_regret_eur() {
         Some(eur) => {
             let x1 = sx(eur / 1e6);
             let bar = rect(Rect::new(plot.x, by, x1 - plot.x, BAR_H))
@@ -520,11 +532,16 @@ mod tests {
     fn empty_and_odd_charts_are_well_formed() {
         for rows in [
             vec![],
+            vec![
+                row("plus-infinity", true, Some(f64::INFINITY)),
+                row("nan", false, Some(f64::NAN)),
+            ],
             vec![row("a <&>\u{1}", true, Some(-0.0001))],
             vec![row(&"long".repeat(100), false, None)],
         ] {
             let svg = regret_svg(&rows, "t & <u>");
             roxmltree::Document::parse(&svg).expect("well-formed XML");
+            assert!(!svg.contains("NaN") && !svg.contains("inf\""), "{svg}");
         }
     }
 }
