@@ -609,6 +609,14 @@ fn alternatives_refuse_sites_that_are_not_eligible_candidates() {
     let svg = render_alternatives(&r, &plans, &opts).unwrap();
     assert_eq!(svg.matches(r#"class="panel""#).count(), 2);
     assert!(svg.contains("the first 2 of 6 plans drawn"));
+    // One plan: one panel, the canvas still wide enough for the key.
+    let svg = render_alternatives(&r, &plans[..1], &AltOptions::default()).unwrap();
+    assert_eq!(svg.matches(r#"class="panel""#).count(), 1);
+    assert!(rasterize(&svg).width() >= 640);
+    // No plan (an infeasible run lists none): a picture that says so.
+    let svg = render_alternatives(&r, &[], &AltOptions::default()).unwrap();
+    assert!(svg.contains("No plan to draw."));
+    rasterize(&svg);
 }
 
 fn regret_row(id: &str, chosen: bool, regret: Option<f64>) -> RegretRow {

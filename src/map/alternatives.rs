@@ -151,6 +151,8 @@ impl Default for AltOptions {
     }
 }
 
+/// The narrowest canvas, px: room for the title and the key.
+pub const MIN_WIDTH_PX: f64 = 640.0;
 const MARGIN: f64 = 16.0;
 const HEADER_H: f64 = 96.0;
 /// Height of a panel's two title lines above its frame, px.
@@ -178,8 +180,9 @@ pub struct AltLayout {
 }
 
 impl AltLayout {
-    /// The layout [`render_alternatives`] uses for `plans` plans of this result
-    /// (before the [`AltOptions::max_panels`] cap; pass the number drawn).
+    /// The layout [`render_alternatives`] uses to draw `plans` panels of this result
+    /// (the number drawn, after the [`AltOptions::max_panels`] cap). The canvas is at
+    /// least [`MIN_WIDTH_PX`] wide, for the key.
     pub fn new(result: &RunResult, plans: usize, opts: &AltOptions) -> AltLayout {
         let bbox = data_bbox(result);
         let w = opts.panel_width_px.max(160.0);
@@ -210,7 +213,7 @@ impl AltLayout {
             .collect();
         AltLayout {
             panels,
-            width: 2.0 * MARGIN + cols as f64 * w + (cols - 1) as f64 * GAP_X,
+            width: (2.0 * MARGIN + cols as f64 * w + (cols - 1) as f64 * GAP_X).max(MIN_WIDTH_PX),
             height: HEADER_H + rows as f64 * (PANEL_TITLE_H + h + GAP_Y) - GAP_Y + MARGIN,
         }
     }
