@@ -68,7 +68,8 @@ enum Command {
         decisions: cli::flags::DecisionFlags,
     },
     /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
-    /// it chooses the same sites).
+    /// it chooses the same sites); also the best plans and the regret chart when the
+    /// summary records them.
     Map {
         /// A folder written by `gigasite solve`.
         outdir: PathBuf,
@@ -78,6 +79,14 @@ enum Command {
         /// Also draw the ineligible candidates (fainter).
         #[arg(long)]
         show_ineligible: bool,
+        /// Where to write the small multiples of the best plans, when the summary
+        /// records `alternatives` (default OUTDIR/alternatives.svg).
+        #[arg(long, value_name = "FILE")]
+        alternatives_out: Option<PathBuf>,
+        /// Where to write the regret chart, when the summary records `regret`
+        /// (default OUTDIR/regret.svg).
+        #[arg(long, value_name = "FILE")]
+        regret_out: Option<PathBuf>,
     },
     /// Read and validate a scenario and its layers; print what they hold.
     Check {
@@ -437,10 +446,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             outdir,
             out,
             show_ineligible,
+            alternatives_out,
+            regret_out,
         } => {
             let spinner = Spinner::new(false);
-            let path = cli::map::map_command(&outdir, out, show_ineligible, &spinner)?;
-            outln!("{}", path.display());
+            let paths = cli::map::MapPaths {
+                map: out,
+                alternatives: alternatives_out,
+                regret: regret_out,
+            };
+            for path in cli::map::map_command(&outdir, &paths, show_ineligible, &spinner)? {
+                outln!("{}", path.display());
+            }
             Ok(0)
         }
         Command::Generate {

@@ -1,9 +1,11 @@
 //! Charts as self-contained SVG: the Pareto plot of a parameter sweep (objective
-//! against the swept parameter).
+//! against the swept parameter), and the regret per site ([`regret_svg`]).
 //!
 //! # Units
 //! Objectives are given in EUR and plotted in million EUR (M EUR); the swept
 //! parameter is plotted in whatever unit its axis label names.
+
+pub(crate) mod regret;
 
 use std::fmt::Write as _;
 
@@ -13,6 +15,11 @@ use svg::Node as _;
 use crate::map::{
     document, finish, meur, nice_ticks, num, one_line, positions_around, text, text_width,
     tick_label, title as svg_title, Placer, Rect,
+};
+
+pub use regret::{
+    regret_order, regret_svg, Regret, RegretRow, CANDIDATE_BAR_COLOR, CHOSEN_BAR_COLOR,
+    INFINITE_LABEL,
 };
 
 /// One point of a sweep.

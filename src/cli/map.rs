@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde_json::Value;
 
-use gigasite::map::{render_map, MapOptions};
+use gigasite::map::alternatives::{render_alternatives, AltOptions, Alternatives};
+use gigasite::map::{render_map, scenario_title, MapOptions};
+use gigasite::plot::{regret_svg, Regret};
 use gigasite::progress::Progress;
 use gigasite::report::{bytes_hash, prepare_output_file, site_reports, summary_json, write_atomic};
 use gigasite::scenario::Scenario;
@@ -23,16 +25,56 @@ pub fn write_map(path: &Path, result: &RunResult, show_ineligible: bool) -> anyh
         .with_context(|| format!("writing the map to {}", path.display()))
 }
 
+/// Draws the best plans as small multiples and writes them to `path` (temporary
+/// file, then rename). Fails when a plan's site is not an eligible candidate of
+/// `result`.
+pub fn write_alternatives(
+    path: &Path,
+    result: &RunResult,
+    alternatives: &Alternatives,
+) -> anyhow::Result<()> {
+    let opts = AltOptions {
+        subtitle: Some(alternatives.describe()),
+        ..AltOptions::default()
+    };
+    let svg = render_alternatives(result, &alternatives.plans, &opts)
+        .context("drawing the alternatives")?;
+    write_atomic(path, svg.as_bytes())
+        .with_context(|| format!("writing the alternatives to {}", path.display()))
+}
+
+/// Charts the regret per site and writes it to `path` (temporary file, then rename).
+pub fn write_regret(path: &Path, result: &RunResult, regret: &Regret) -> anyhow::Result<()> {
+    let title = format!("{} — regret per site", scenario_title(result));
+    let svg = regret_svg(&regret.sites, &title);
+    write_atomic(path, svg.as_bytes())
+        .with_context(|| format!("writing the regret chart to {}", path.display()))
+}
+
+/// Where `map_command` writes; None: the default in OUTDIR.
+#[derive(Debug, Clone, Default)]
+pub struct MapPaths {
+    /// Default `OUTDIR/map.svg`.
+    pub map: Option<PathBuf>,
+    /// Written only when the summary records `alternatives`; default
+    /// `OUTDIR/alternatives.svg`.
+    pub alternatives: Option<PathBuf>,
+    /// Written only when the summary records `regret`; default `OUTDIR/regret.svg`.
+    pub regret: Option<PathBuf>,
+}
+
 /// Makes the map of an existing result folder: re-runs the scenario recorded in
 /// `OUTDIR/summary.json`, checks that the inputs and the chosen sites are those of the
-/// recorded run, and writes the map to `out` (default `OUTDIR/map.svg`). Returns the
-/// path written.
+/// recorded run, and writes the map (default `OUTDIR/map.svg`); when the summary
+/// records `alternatives`, their small multiples (default `OUTDIR/alternatives.svg`),
+/// and when it records `regret`, the regret chart (default `OUTDIR/regret.svg`).
+/// Returns the paths written, the map first.
 pub fn map_command(
     outdir: &Path,
-    out: Option<PathBuf>,
+    paths: &MapPaths,
     show_ineligible: bool,
     progress: &dyn Progress,
-) -> anyhow::Result<PathBuf> {
+) -> anyhow::Result<Vec<PathBuf>> {
     let summary_path = outdir.join("summary.json");
     let text = std::fs::read_to_string(&summary_path)
         .with_context(|| format!("reading {}", summary_path.display()))?;
@@ -50,9 +92,30 @@ pub fn map_command(
         );
     }
     check_sites_belong(outdir, &summary)?;
+    let field = |e: String| anyhow::anyhow!("{}: {e}", summary_path.display());
+    let alternatives = summary
+        .get("alternatives")
+        .map(Alternatives::from_json)
+        .transpose()
+        .map_err(field)?;
+    let regret = summary
+        .get("regret")
+        .map(Regret::from_json)
+        .transpose()
+        .map_err(field)?;
     // Checked before the re-run, once OUTDIR is known to hold a result.
-    let path = out.unwrap_or_else(|| outdir.join("map.svg"));
-    prepare_output_file(&path)?;
+    let or_default =
+        |p: &Option<PathBuf>, name: &str| p.clone().unwrap_or_else(|| outdir.join(name));
+    let path = or_default(&paths.map, "map.svg");
+    let alt_path = alternatives
+        .as_ref()
+        .map(|_| or_default(&paths.alternatives, "alternatives.svg"));
+    let regret_path = regret
+        .as_ref()
+        .map(|_| or_default(&paths.regret, "regret.svg"));
+    for p in std::iter::once(&path).chain(&alt_path).chain(&regret_path) {
+        prepare_output_file(p)?;
+    }
     let scenario = scenario_from_summary(&summary, &summary_path)?;
     let backend = summary
         .get("solver")
@@ -80,7 +143,17 @@ pub fn map_command(
         );
     }
     write_map(&path, &result, show_ineligible)?;
-    Ok(path)
+    let mut written = vec![path];
+    if let (Some(a), Some(p)) = (&alternatives, alt_path) {
+        write_alternatives(&p, &result, a)
+            .with_context(|| format!("`alternatives` in {}", summary_path.display()))?;
+        written.push(p);
+    }
+    if let (Some(r), Some(p)) = (&regret, regret_path) {
+        write_regret(&p, &result, r)?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// Fails when `sites.geojson` is not the file `summary.json` records (by hash): the
