@@ -12,7 +12,7 @@ use gigasite::progress::{Progress, Silent, Stage};
 mod cli;
 
 use cli::{counts_text, errln, outln, print_table, Spinner};
-use gigasite::report::{exit_code, write_error_summary, write_result, Written};
+use gigasite::report::{exit_code, write_error_summary, write_result_as, Written};
 use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions};
 
@@ -62,6 +62,10 @@ enum Command {
         /// Also write an SVG map of the result to FILE, after the other outputs.
         #[arg(long, value_name = "FILE")]
         map: Option<PathBuf>,
+        /// Sites output: geojson (DIR/sites.geojson), or gpkg (also DIR/sites.gpkg, a
+        /// GeoPackage with tables `sites` and `lines`).
+        #[arg(long, default_value = "geojson", value_name = "FORMAT")]
+        format: gigasite::report::SitesFormat,
     },
     /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
     /// it chooses the same sites).
@@ -214,6 +218,7 @@ struct SolveArgs {
     mip_gap: Option<f64>,
     quiet: bool,
     map: Option<PathBuf>,
+    format: gigasite::report::SitesFormat,
 }
 
 /// `gigasite solve`: the output folder is checked before any work; a run that fails
@@ -292,7 +297,7 @@ fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Writte
     let progress: &dyn Progress = if a.quiet { &Silent } else { &spinner };
     let result = gigasite::run(&scenario, &opts, progress)?;
     progress.start(Stage::Report);
-    let written = write_result(&a.out, &result)
+    let written = write_result_as(&a.out, &result, a.format)
         .with_context(|| format!("writing results to {}", a.out.display()))?;
     progress.finish(Stage::Report, 0.0);
     Ok((result, written))
@@ -386,6 +391,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             mip_gap,
             quiet,
             map,
+            format,
         } => solve_command(SolveArgs {
             scenario,
             out,
@@ -395,6 +401,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             mip_gap,
             quiet,
             map,
+            format,
         }),
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;

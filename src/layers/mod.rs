@@ -26,7 +26,7 @@ use serde_json::Value as JsonValue;
 
 use parse::{Cursor, Feature, FeatureSlot, Geometry, ScanError, Stream, Value, SLOT};
 
-pub(crate) use wkb::{encode as wkb_encode, line_string as wkb_line, point as wkb_point};
+pub(crate) use wkb::encode as wkb_encode;
 
 pub use demand::{read_demand, read_demand_from, DemandPoint};
 pub use exclusions::{read_exclusions, read_exclusions_from, Exclusion};
@@ -125,6 +125,8 @@ pub struct Input<'a> {
 enum Origin<'a> {
     File(PathBuf),
     Bytes(&'a [u8]),
+    /// Any reader (only the tests make one).
+    #[cfg_attr(not(test), allow(dead_code))]
     Stream,
 }
 
