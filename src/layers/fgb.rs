@@ -269,14 +269,19 @@ fn check_crs(crs: &Table<'_>) -> Res<()> {
     ))
 }
 
-/// Bytes of the packed Hilbert R-tree of `n` items with nodes of `node_size`.
+/// Bytes of the packed Hilbert R-tree of `n` items with nodes of `node_size` (40
+/// bytes a node: an envelope and an offset).
 fn tree_bytes(n: u64, node_size: u64) -> Option<u64> {
     let node_size = node_size.clamp(2, 65535);
+    // The reference implementation's levels: at least one above the leaves.
     let mut level = n;
     let mut nodes = n;
-    while level > 1 {
+    loop {
         level = level.div_ceil(node_size);
         nodes = nodes.checked_add(level)?;
+        if level <= 1 {
+            break;
+        }
     }
     nodes.checked_mul(40)
 }

@@ -8,6 +8,9 @@
 //! part only where the row has no `id` value: an `id` column wins (issue 12, item 7),
 //! and since a row number always differs from a string id no warning is given.
 
+use std::io::Read;
+use std::path::Path;
+
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
@@ -48,6 +51,11 @@ pub(crate) fn read(
     let sql = |e: rusqlite::Error| fail(format!("not a readable GeoPackage: {}", sqlite_text(&e)));
     let (conn, hash) = match &input.origin {
         Origin::File(file) => {
+            check_size(
+                &read_header(file).map_err(|e| fail(format!("could not be read: {e}")))?,
+                input.total,
+            )
+            .map_err(fail)?;
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(file, flags).map_err(sql)?;
             (
@@ -55,7 +63,10 @@ pub(crate) fn read(
                 hash_file(file).map_err(|_| fail("could not be read".into()))?,
             )
         }
-        Origin::Bytes(bytes) => (in_memory(bytes).map_err(sql)?, fnv(bytes)),
+        Origin::Bytes(bytes) => {
+            check_size(bytes, input.total).map_err(fail)?;
+            (in_memory(bytes).map_err(sql)?, fnv(bytes))
+        }
         Origin::Stream => return Err(fail("a GeoPackage is read from a file".into())),
     };
     let table = choose_table(&conn, input.table.as_deref(), keys).map_err(fail)?;
@@ -68,6 +79,40 @@ pub(crate) fn read(
         features: count,
         warnings: Vec::new(),
     })
+}
+
+/// The first 100 bytes of the file (SQLite's database header), or fewer.
+fn read_header(file: &Path) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(100);
+    std::fs::File::open(file)?
+        .take(100)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// A file shorter than its header's page count says is truncated (SQLite itself
+/// reads the pages a query needs and would not notice a missing last page).
+fn check_size(header: &[u8], len: u64) -> std::result::Result<(), String> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(header.get(at..at + 4)?.try_into().ok()?))
+    };
+    let page_size = match header.get(16..18).map(|b| u16::from_be_bytes([b[0], b[1]])) {
+        Some(1) => 65536,
+        Some(s) => u64::from(s),
+        None => return Err("truncated GeoPackage: the file ends inside the SQLite header".into()),
+    };
+    // The page count is valid when the change counter matches "version valid for".
+    let (Some(pages), Some(counter), Some(valid_for)) = (word(28), word(24), word(92)) else {
+        return Err("truncated GeoPackage: the file ends inside the SQLite header".into());
+    };
+    let expected = u64::from(pages) * page_size;
+    if counter == valid_for && len < expected {
+        return Err(format!(
+            "truncated GeoPackage: its header says {pages} pages of {page_size} bytes \
+             ({expected} bytes), the file holds {len}"
+        ));
+    }
+    Ok(())
 }
 
 fn fnv(bytes: &[u8]) -> String {
