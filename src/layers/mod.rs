@@ -35,6 +35,11 @@ pub use grid::{read_grid, read_grid_from, Substation};
 pub use land::{read_land, read_land_from, LandParcel, LocationMethod};
 pub use prices::{read_prices, read_prices_from, PriceZone};
 
+/// Decodes a GeoPackage geometry blob (for the fuzz harness); the message on error.
+pub(crate) fn decode_gpkg_geometry(blob: &[u8]) -> std::result::Result<(), String> {
+    gpkg::geometry(blob).map(|_| ())
+}
+
 /// Whether `code` is a country code the layers accept (ISO 3166-1 alpha-2, assigned or
 /// user-assigned such as `XK`).
 pub fn is_country_code(code: &str) -> bool {
