@@ -436,7 +436,7 @@ fn a_hash_suffix_names_a_layer_and_an_unknown_one_is_listed() {
         "{e}"
     );
     // A suffix on a file that is not a GeoPackage.
-    let e = read_land(&Path::new(&format!(
+    let e = read_land(Path::new(&format!(
         "{}#x",
         fixture("land_small.fgb").display()
     )))
@@ -572,7 +572,7 @@ fn format_gpkg_writes_sites_and_lines_recorded_in_the_summary() {
     // The reader opens the output too: as land, its sites lack a price, and the error
     // names the first site by its id.
     solve(&scenario, &out, &["--format", "gpkg"]);
-    let e = read_land(&Path::new(&format!(
+    let e = read_land(Path::new(&format!(
         "{}#sites",
         out.join("sites.gpkg").display()
     )))
