@@ -427,7 +427,8 @@ fn feature(buf: &[u8], index: usize, header: &Header, keys: &[&str]) -> Parsed {
     }
     match t.table(0).and_then(|g| match g {
         None => Ok(None),
-        Some(g) => geometry(&g, header.geometry_type, 0),
+        // FlatBuffers offsets may point back at a table: bound the parts visited.
+        Some(g) => geometry(&g, header.geometry_type, 0, &mut (buf.len() / 4 + 1)),
     }) {
         Ok(g) => p.feature.geometry = g,
         Err(m) => p.problem = Some((Some("geometry".into()), m)),
@@ -535,13 +536,19 @@ const COLLECTION: u8 = 7;
 const MAX_DEPTH: usize = 32;
 
 /// A Geometry table; `kind` is the header's type, 0 (Unknown) when each geometry
-/// carries its own.
-fn geometry(g: &Table<'_>, kind: u8, depth: usize) -> Res<Option<Geometry>> {
+/// carries its own. `budget` is how many more geometry tables may be visited.
+fn geometry(g: &Table<'_>, kind: u8, depth: usize, budget: &mut usize) -> Res<Option<Geometry>> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "geometry parts nested deeper than {MAX_DEPTH} levels"
         ));
     }
+    if *budget == 0 {
+        return Err(
+            "corrupt FlatGeobuf geometry: more parts than the feature has bytes for".into(),
+        );
+    }
+    *budget -= 1;
     let kind = if kind == 0 { g.u8(6, 0)? } else { kind };
     let xy = coords(g)?;
     let ends = || -> Res<Vec<Vec<Coord>>> { split(&xy, g) };
@@ -557,7 +564,7 @@ fn geometry(g: &Table<'_>, kind: u8, depth: usize) -> Res<Option<Geometry>> {
         MULTIPOLYGON => {
             let mut polys = Vec::new();
             for part in g.tables(7)? {
-                match geometry(&part, POLYGON, depth + 1)? {
+                match geometry(&part, POLYGON, depth + 1, budget)? {
                     Some(Geometry::Polygon(rings)) => polys.push(rings),
                     _ => return Err("a MultiPolygon part is not a polygon".into()),
                 }
@@ -566,7 +573,7 @@ fn geometry(g: &Table<'_>, kind: u8, depth: usize) -> Res<Option<Geometry>> {
         }
         COLLECTION => {
             for part in g.tables(7)? {
-                geometry(&part, 0, depth + 1)?;
+                geometry(&part, 0, depth + 1, budget)?;
             }
             Geometry::GeometryCollection
         }
@@ -619,4 +626,48 @@ fn split(xy: &[Coord], g: &Table<'_>) -> Res<Vec<Vec<Coord>>> {
         start = end;
     }
     Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collections 20 deep whose 8 parts all point at the same next table: a few
+    /// hundred bytes that would take 8^20 visits without the parts budget.
+    #[test]
+    fn shared_parts_are_bounded() {
+        let u16s = |v: &[u16]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        // The geometry vtable: `type` (field 6) at +4, `parts` (field 7) at +8.
+        let mut b = u16s(&[20, 12, 0, 0, 0, 0, 0, 0, 4, 8]);
+        let mut refs: Vec<usize> = Vec::new();
+        let mut first = None;
+        for level in 0..20 {
+            let t = b.len();
+            first.get_or_insert(t);
+            for r in refs.drain(..) {
+                b[r..r + 4].copy_from_slice(&((t - r) as u32).to_le_bytes());
+            }
+            b.extend((t as i32).to_le_bytes());
+            b.extend([COLLECTION, 0, 0, 0]);
+            b.extend(4u32.to_le_bytes());
+            let n: u32 = if level == 19 { 0 } else { 8 };
+            b.extend(n.to_le_bytes());
+            for _ in 0..n {
+                refs.push(b.len());
+                b.extend(0u32.to_le_bytes());
+            }
+        }
+        let g = Table::at(&b, first.unwrap()).unwrap();
+        let e = geometry(&g, 0, 0, &mut (b.len() / 4 + 1)).unwrap_err();
+        assert!(
+            e.contains("more parts than the feature has bytes for"),
+            "{e}"
+        );
+        // The last level alone, an empty collection, reads within a small budget.
+        let g = Table::at(&b, b.len() - 16).unwrap();
+        assert_eq!(
+            geometry(&g, 0, 0, &mut 10).unwrap(),
+            Some(Geometry::GeometryCollection)
+        );
+    }
 }

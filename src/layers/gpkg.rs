@@ -58,10 +58,7 @@ pub(crate) fn read(
             .map_err(fail)?;
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(file, flags).map_err(sql)?;
-            (
-                conn,
-                hash_file(file).map_err(|_| fail("could not be read".into()))?,
-            )
+            (conn, hash_file(file)?)
         }
         Origin::Bytes(bytes) => {
             check_size(bytes, input.total).map_err(fail)?;
