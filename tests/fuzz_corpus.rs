@@ -267,7 +267,8 @@ fn mutated_geopackage_geometry_blobs_never_panic() {
     assert!(ok > 0 && ok < 50_000, "{ok}");
 }
 
-/// The long run: FUZZ_EXECUTIONS (default 1,000,000) mutations per binary reader.
+/// The long run: FUZZ_EXECUTIONS (default 1,000,000) mutations per binary reader
+/// (FUZZ_FORMATS, default "fgb,gpkg", picks the readers).
 /// `cargo test --release --test fuzz_corpus -- --ignored --nocapture`
 #[test]
 #[ignore]
@@ -276,7 +277,8 @@ fn a_million_mutations_per_binary_reader() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    for ext in ["fgb", "gpkg"] {
+    let formats = std::env::var("FUZZ_FORMATS").unwrap_or_else(|_| "fgb,gpkg".into());
+    for ext in formats.split(',') {
         let (accepted, secs) = fuzz_format(ext, n, 12);
         println!(
             "{ext}: {n} executions, no panic, {accepted} accepted, {secs:.1} s ({:.0}/s)",
