@@ -9,9 +9,16 @@ use crate::layers::{
 };
 use crate::progress::Silent;
 
-/// Reads `data` as every kind of layer. Returns how many kinds accepted it.
+/// Reads `data` as every kind of layer. Returns how many kinds accepted it. The
+/// format is told from the first bytes (GeoPackage, FlatGeobuf), else GeoJSON.
 pub fn read_layer_bytes(data: &[u8]) -> usize {
-    let p = Path::new("fuzz.geojson");
+    read_layer_bytes_named(data, "fuzz.geojson")
+}
+
+/// [`read_layer_bytes`] with the file name the messages use (its extension decides
+/// the format when the first bytes do not).
+pub fn read_layer_bytes_named(data: &[u8], name: &str) -> usize {
+    let p = Path::new(name);
     [
         read_land_from(Input::bytes(p, data), &Silent).is_ok(),
         read_grid_from(Input::bytes(p, data), &Silent).is_ok(),
@@ -29,4 +36,10 @@ pub fn read_layer_bytes(data: &[u8]) -> usize {
 pub fn parse_scenario(text: &str) -> bool {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     crate::scenario::Scenario::from_toml(text, Path::new("fuzz.toml"), "fuzz", dir).is_ok()
+}
+
+/// Decodes `data` as a GeoPackage geometry blob (header, envelope, WKB). Returns
+/// whether it decoded.
+pub fn decode_gpkg_geometry(data: &[u8]) -> bool {
+    crate::layers::decode_gpkg_geometry(data).is_ok()
 }

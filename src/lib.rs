@@ -28,6 +28,7 @@ pub mod fibre;
 pub mod fuzzing;
 pub mod generate;
 pub mod geodesy;
+pub mod gpkg;
 pub mod import;
 pub mod index;
 pub mod layers;

@@ -12,7 +12,7 @@ use gigasite::progress::{Progress, Silent, Stage};
 mod cli;
 
 use cli::{counts_text, errln, outln, print_table, Spinner};
-use gigasite::report::{exit_code, write_error_summary, write_result, Written};
+use gigasite::report::{exit_code, write_error_summary, write_result_as, Written};
 use gigasite::scenario::Scenario;
 use gigasite::solve::{Backend, SolveOptions};
 
@@ -66,6 +66,10 @@ enum Command {
         sites: cli::flags::SiteFlags,
         #[command(flatten)]
         decisions: cli::flags::DecisionFlags,
+        /// Sites output: geojson (DIR/sites.geojson), or gpkg (also DIR/sites.gpkg, a
+        /// GeoPackage with tables `sites` and `lines`).
+        #[arg(long, default_value = "geojson", value_name = "FORMAT")]
+        format: gigasite::report::SitesFormat,
     },
     /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
     /// it chooses the same sites); also the best plans and the regret chart when the
@@ -229,6 +233,7 @@ struct SolveArgs {
     map: Option<PathBuf>,
     sites: cli::flags::SiteFlags,
     decisions: cli::flags::DecisionFlags,
+    format: gigasite::report::SitesFormat,
 }
 
 /// `gigasite solve`: the output folder is checked before any work; a run that fails
@@ -310,7 +315,7 @@ fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Writte
     let progress: &dyn Progress = if a.quiet { &Silent } else { &spinner };
     let result = gigasite::run(&scenario, &opts, progress)?;
     progress.start(Stage::Report);
-    let written = write_result(&a.out, &result)
+    let written = write_result_as(&a.out, &result, a.format)
         .with_context(|| format!("writing results to {}", a.out.display()))?;
     progress.finish(Stage::Report, 0.0);
     Ok((result, written))
@@ -406,6 +411,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             map,
             sites,
             decisions,
+            format,
         } => solve_command(SolveArgs {
             scenario,
             out,
@@ -417,6 +423,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             map,
             sites,
             decisions,
+            format,
         }),
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;

@@ -10,10 +10,12 @@
 //! 2. [`write_result`] first removes the old `summary.json`: from then on the folder
 //!    holds no result until step 4.
 //! 3. It writes `sites.geojson` (temporary file, then rename), or removes an old one
-//!    when the run has no plan.
+//!    when the run has no plan; then, with `--format gpkg`, `sites.gpkg` the same way
+//!    (an old `sites.gpkg` is removed when this run writes none).
 //! 4. It writes `summary.json` last. It records `sites_geojson`: the file name and the
 //!    FNV-1a hash of its exact bytes (null when the run wrote none), so a reader can
-//!    check the two belong together; `sites.geojson` carries the run's
+//!    check the two belong together (and `sites_gpkg` likewise with `--format gpkg`;
+//!    its tables' descriptions carry the fingerprint); `sites.geojson` carries the run's
 //!    `inputs_fingerprint` as a foreign member, also recorded in the summary.
 //!
 //! A reader therefore trusts a folder only when `summary.json` exists, and a
@@ -329,6 +331,15 @@ fn temporary_path(dir: &Path, name: &str) -> PathBuf {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |tmp| {
+        let mut f = std::fs::File::create(tmp).map_err(|e| Error::io(path, e))?;
+        f.write_all(bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Has `write` create a temporary file in `path`'s folder (given its path), then
+/// syncs it and renames it to `path`; the temporary file is removed on failure.
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -338,15 +349,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = temporary_path(dir, &name);
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let result = write(&tmp).and_then(|()| {
+        (|| -> std::io::Result<()> {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&tmp)?
+                .sync_all()?;
+            std::fs::rename(&tmp, path)
+        })()
+        .map_err(|e| Error::io(path, e))
+    });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+        return Err(e);
     }
     // Make the rename itself durable where the platform allows it.
     if let Ok(d) = std::fs::File::open(dir) {
@@ -488,11 +503,58 @@ pub struct Written {
     pub summary: Value,
 }
 
+/// The formats `solve --format` writes the sites in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SitesFormat {
+    /// `sites.geojson` only.
+    #[default]
+    GeoJson,
+    /// `sites.geojson` and `sites.gpkg` (tables `sites` and `lines`).
+    GeoPackage,
+}
+
+impl std::str::FromStr for SitesFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "geojson" => Ok(SitesFormat::GeoJson),
+            "gpkg" => Ok(SitesFormat::GeoPackage),
+            other => Err(format!("unknown format {other:?}: use geojson or gpkg")),
+        }
+    }
+}
+
 /// Writes a run's result into `dir` following the folder protocol (module docs): the
 /// old summary removed first, then `sites.geojson` written (only when there is a plan;
 /// an old one removed otherwise), then `summary.json` last, recording the sites file's
 /// hash.
 pub fn write_result(dir: &Path, r: &RunResult) -> Result<Written> {
+    write_result_as(dir, r, SitesFormat::GeoJson)
+}
+
+/// Writes `sites.gpkg` (when `format` asks for it and there is a plan; an old one is
+/// removed otherwise); what the summary records of it (`null`: none written).
+fn write_sites_gpkg(
+    dir: &Path,
+    layer: &Value,
+    fingerprint: &str,
+    format: SitesFormat,
+) -> Result<Value> {
+    let path = dir.join("sites.gpkg");
+    if format != SitesFormat::GeoPackage || layer["features"].is_null() {
+        remove_if_present(&path)?;
+        return Ok(Value::Null);
+    }
+    write_atomic_with(&path, |tmp| {
+        crate::gpkg::write_sites(tmp, layer, fingerprint)
+    })?;
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    Ok(json!({"file": "sites.gpkg", "hash": bytes_hash(&bytes), "bytes": bytes.len()}))
+}
+
+/// [`write_result`], also writing `sites.gpkg` when `format` is GeoPackage (after
+/// `sites.geojson`, before `summary.json`, which records its hash as `sites_gpkg`).
+pub fn write_result_as(dir: &Path, r: &RunResult, format: SitesFormat) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     // Best effort: a folder that cannot be listed fails below with a clearer error.
     let _ = remove_stale_temporaries(dir);
@@ -501,9 +563,13 @@ pub fn write_result(dir: &Path, r: &RunResult) -> Result<Written> {
     let summary_path = dir.join("summary.json");
     let sites_path = dir.join("sites.geojson");
     remove_if_present(&summary_path)?;
+    let layer = if r.outcome.plan.is_some() {
+        sites_layer(&sites, Some(&fingerprint))
+    } else {
+        Value::Null
+    };
     let sites_file = if r.outcome.plan.is_some() {
-        let text = serde_json::to_vec_pretty(&sites_layer(&sites, Some(&fingerprint)))
-            .expect("plain data serializes");
+        let text = serde_json::to_vec_pretty(&layer).expect("plain data serializes");
         write_atomic(&sites_path, &text)?;
         json!({"file": "sites.geojson", "hash": bytes_hash(&text), "bytes": text.len()})
     } else {
@@ -520,10 +586,14 @@ pub fn write_result(dir: &Path, r: &RunResult) -> Result<Written> {
     for name in absent {
         remove_if_present(&dir.join(name))?;
     }
+    let gpkg_file = write_sites_gpkg(dir, &layer, &fingerprint, format)?;
     let mut summary = summary_json(r, &sites);
-    let obj = summary.as_object_mut().expect("an object");
-    obj.insert("sites_geojson".into(), sites_file);
-    obj.insert("decision_files".into(), json!(decision_files));
+    let fields = summary.as_object_mut().expect("an object");
+    fields.insert("sites_geojson".into(), sites_file);
+    fields.insert("decision_files".into(), json!(decision_files));
+    if format == SitesFormat::GeoPackage {
+        fields.insert("sites_gpkg".into(), gpkg_file);
+    }
     let text = serde_json::to_vec_pretty(&summary).expect("plain data serializes");
     write_atomic(&summary_path, &text)?;
     Ok(Written { sites, summary })
@@ -573,6 +643,7 @@ pub fn write_error_summary(
     for name in DECISION_FILES {
         remove_if_present(&dir.join(name))?;
     }
+    remove_if_present(&dir.join("sites.gpkg"))?;
     let text = serde_json::to_vec_pretty(&error_summary(scenario_file, message, timed_out))
         .expect("plain data serializes");
     write_atomic(&summary_path, &text)

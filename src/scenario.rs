@@ -421,8 +421,10 @@ impl Scenario {
             finite("sites.within_pct", v, 0.0)?;
         }
         for (name, path) in self.layers.named() {
-            if !path.is_file() {
-                let what = if path.is_dir() {
+            // `file.gpkg#layer` names a layer of a GeoPackage file.
+            let file = crate::layers::split_layer_suffix(path).0;
+            if !file.is_file() {
+                let what = if file.is_dir() {
                     "is a directory, not a GeoJSON file"
                 } else {
                     "does not exist"

@@ -7,11 +7,14 @@
 mod country;
 mod demand;
 mod exclusions;
+mod fgb;
 mod fibre;
+mod gpkg;
 mod grid;
 mod land;
 mod parse;
 mod prices;
+mod wkb;
 
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -23,12 +26,19 @@ use serde_json::Value as JsonValue;
 
 use parse::{Cursor, Feature, FeatureSlot, Geometry, ScanError, Stream, Value, SLOT};
 
+pub(crate) use wkb::encode as wkb_encode;
+
 pub use demand::{read_demand, read_demand_from, DemandPoint};
 pub use exclusions::{read_exclusions, read_exclusions_from, Exclusion};
 pub use fibre::{read_fibre, read_fibre_from, FibreLayer, Ixp, Route};
 pub use grid::{read_grid, read_grid_from, Substation};
 pub use land::{read_land, read_land_from, LandParcel, LocationMethod};
 pub use prices::{read_prices, read_prices_from, PriceZone};
+
+/// Decodes a GeoPackage geometry blob (for the fuzz harness); the message on error.
+pub(crate) fn decode_gpkg_geometry(blob: &[u8]) -> std::result::Result<(), String> {
+    gpkg::geometry(blob).map(|_| ())
+}
 
 /// Whether `code` is a country code the layers accept (ISO 3166-1 alpha-2, assigned or
 /// user-assigned such as `XK`).
@@ -104,37 +114,69 @@ pub fn hash_file(path: &Path) -> Result<String> {
 
 /// Where a layer's bytes come from: a file, or bytes in memory (tests, fuzzing).
 pub struct Input<'a> {
-    /// The file, or the name to use in messages.
+    /// The file, or the name to use in messages (with its `#layer` suffix, if any).
     pub path: &'a Path,
     reader: Box<dyn Read + Send + 'a>,
     total: u64,
     deadline: Deadline,
+    origin: Origin<'a>,
+    /// The GeoPackage layer named by a `#layer` suffix.
+    table: Option<String>,
+    /// The first bytes of the input, to tell its format.
+    head: Vec<u8>,
 }
 
+/// What an [`Input`] reads: a file (the path without a `#layer` suffix) or bytes.
+enum Origin<'a> {
+    File(PathBuf),
+    Bytes(&'a [u8]),
+    /// Any reader (only the tests make one).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Stream,
+}
+
+/// Bytes read to tell a layer's format.
+const HEAD_BYTES: usize = 16;
+
 impl<'a> Input<'a> {
+    /// Opens a layer file. `path.gpkg#layer` names one layer of a GeoPackage.
     pub fn file(path: &'a Path) -> Result<Input<'a>> {
-        if path.is_dir() {
+        let (file, table) = split_layer_suffix(path);
+        if file.is_dir() {
             return Err(Error::Layer {
                 path: path.to_path_buf(),
                 message: "is a directory, not a GeoJSON file".into(),
             });
         }
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut f = std::fs::File::open(&file).map_err(|e| Error::io(path, e))?;
+        let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        (&mut f)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(path, e))?;
+        let reader = std::io::Cursor::new(head.clone()).chain(f);
         Ok(Input {
             path,
-            reader: Box::new(file),
+            reader: Box::new(reader),
             total,
             deadline: Deadline::never(),
+            origin: Origin::File(file),
+            table,
+            head,
         })
     }
 
     pub fn bytes(label: &'a Path, bytes: &'a [u8]) -> Input<'a> {
+        let table = split_layer_suffix(label).1;
         Input {
             path: label,
             reader: Box::new(bytes),
             total: bytes.len() as u64,
             deadline: Deadline::never(),
+            origin: Origin::Bytes(bytes),
+            table,
+            head: bytes[..bytes.len().min(HEAD_BYTES)].to_vec(),
         }
     }
 
@@ -144,17 +186,96 @@ impl<'a> Input<'a> {
         self.deadline = deadline;
         self
     }
+
+    fn layer_err(&self, message: impl Into<String>) -> Error {
+        Error::Layer {
+            path: self.path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+
+    /// The layer's format: from its first bytes, else from its extension.
+    fn format(&self) -> Result<Format> {
+        let format = Format::sniff(&self.head).or_else(|| Format::from_extension(self.path));
+        match (format, &self.table) {
+            (Some(Format::GeoPackage), _) | (_, None) => {}
+            (_, Some(t)) => {
+                return Err(self.layer_err(format!(
+                    "a `#layer` suffix (#{}) names a layer of a GeoPackage, and this is not one",
+                    error::clip(t).trim_matches('"')
+                )))
+            }
+        }
+        let complain = |what: &str, sign: &str| {
+            Err(self.layer_err(format!(
+                "not a {what} file: it does not start with {sign} (empty, truncated or another format)"
+            )))
+        };
+        match format {
+            Some(Format::GeoPackage) if !self.head.starts_with(gpkg::MAGIC) => {
+                complain("GeoPackage", "\"SQLite format 3\"")
+            }
+            Some(Format::FlatGeobuf) if !fgb::is_magic(&self.head) => {
+                complain("FlatGeobuf", "the magic bytes `fgb\\x03fgb`")
+            }
+            Some(f) => Ok(f),
+            None => Ok(Format::GeoJson),
+        }
+    }
+}
+
+/// `dir/file.gpkg#layer` as (`dir/file.gpkg`, `layer`) when `path` itself is not a
+/// file and its name has a `#` suffix; else the path as it is.
+pub fn split_layer_suffix(path: &Path) -> (PathBuf, Option<String>) {
+    let name = path.file_name().and_then(|n| n.to_str());
+    match name.and_then(|n| n.rsplit_once('#')) {
+        Some((file, layer)) if !file.is_empty() && !path.is_file() => {
+            (path.with_file_name(file), Some(layer.to_string()))
+        }
+        _ => (path.to_path_buf(), None),
+    }
+}
+
+/// The formats a layer may be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    GeoPackage,
+    FlatGeobuf,
+}
+
+impl Format {
+    /// The format the first bytes of a file announce.
+    fn sniff(head: &[u8]) -> Option<Format> {
+        if head.starts_with(gpkg::MAGIC) {
+            Some(Format::GeoPackage)
+        } else if fgb::is_magic(head) {
+            Some(Format::FlatGeobuf)
+        } else {
+            None
+        }
+    }
+
+    fn from_extension(path: &Path) -> Option<Format> {
+        let (file, _) = split_layer_suffix(path);
+        let ext = file.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "gpkg" => Some(Format::GeoPackage),
+            "fgb" => Some(Format::FlatGeobuf),
+            _ => None,
+        }
+    }
 }
 
 /// Reads bytes, hashing them and reporting progress as it goes.
-struct Tally<'a, R> {
-    inner: R,
-    hash: Fnv,
-    bytes: u64,
-    total: u64,
-    reported: u64,
-    layer: &'a str,
-    progress: &'a dyn Progress,
+pub(crate) struct Tally<'a, R> {
+    pub inner: R,
+    pub hash: Fnv,
+    pub bytes: u64,
+    pub total: u64,
+    pub reported: u64,
+    pub layer: &'a str,
+    pub progress: &'a dyn Progress,
 }
 
 impl<R: Read> Read for Tally<'_, R> {
@@ -222,8 +343,14 @@ pub(crate) fn read_features(
             feature,
             long_string,
             short_position,
+            problem,
+            ints_as_bools,
         } = p;
-        let ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+        let mut ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+        ctx.ints_as_bools = ints_as_bools;
+        if let Some((property, message)) = problem {
+            return Err(ctx.err(property.as_deref(), message));
+        }
         if let Some((prop, fid)) = &ctx.mismatch {
             warnings.id_mismatch += 1;
             if warnings.first_mismatch.is_none() {
@@ -244,8 +371,27 @@ pub(crate) fn read_features(
         }
         each(&ctx, feature.geometry)
     };
-    let info = if input.total < PIPELINE_BYTES {
-        parse_collection(input, layer, progress, keys, &mut handle)?
+    let info = match input.format()? {
+        Format::GeoPackage => gpkg::read(input, layer, progress, keys, &mut handle)?,
+        Format::FlatGeobuf => fgb::read(input, layer, progress, keys, &mut handle)?,
+        Format::GeoJson => read_geojson(input, layer, progress, keys, &mut handle)?,
+    };
+    Ok(LayerInfo {
+        warnings: warnings.into_messages(path),
+        ..info
+    })
+}
+
+/// [`read_features`] for GeoJSON: small files on this thread, large ones on two.
+fn read_geojson(
+    input: Input<'_>,
+    layer: &str,
+    progress: &dyn Progress,
+    keys: &'static [&'static str],
+    handle: &mut dyn FnMut(Parsed) -> Result<()>,
+) -> Result<LayerInfo> {
+    if input.total < PIPELINE_BYTES {
+        parse_collection(input, layer, progress, keys, handle)
     } else {
         // Two threads: this one checks features and builds the layer while the other
         // reads, hashes and parses the next ones. Features before a parse error are
@@ -287,12 +433,8 @@ pub(crate) fn read_features(
                 Some(e) => Err(e),
                 None => outcome,
             }
-        })?
-    };
-    Ok(LayerInfo {
-        warnings: warnings.into_messages(path),
-        ..info
-    })
+        })
+    }
 }
 
 /// Files from this size are read on two threads.
@@ -301,11 +443,18 @@ const PIPELINE_BYTES: u64 = 4 << 20;
 const BATCH: usize = 1024;
 
 /// A feature as parsed, for [`read_features`] to check and hand to the layer.
-struct Parsed {
-    index: usize,
-    feature: Feature,
-    long_string: Option<(String, usize)>,
-    short_position: bool,
+#[derive(Default)]
+pub(crate) struct Parsed {
+    pub index: usize,
+    pub feature: Feature,
+    /// The first read string over the documented limit: (key, bytes).
+    pub long_string: Option<(String, usize)>,
+    pub short_position: bool,
+    /// A problem the reader found in the feature (property, message), reported with
+    /// the feature's id.
+    pub problem: Option<(Option<String>, String)>,
+    /// Integers 0 and 1 count as booleans (GeoPackage: SQLite has no boolean type).
+    pub ints_as_bools: bool,
 }
 
 /// Parses the FeatureCollection, handing each feature to `sink` in order.
@@ -321,6 +470,7 @@ fn parse_collection(
         reader,
         total,
         deadline,
+        ..
     } = input;
     deadline.check(READING)?;
     let tally = Tally {
@@ -512,6 +662,7 @@ fn parse_collection(
                         feature,
                         long_string,
                         short_position,
+                        ..Parsed::default()
                     })?;
                     s.consume(n);
                     count += 1;
@@ -724,6 +875,8 @@ pub(crate) struct FeatureCtx<'a> {
     values: [Cell<Option<Value>>; parse::MAX_KEYS + 1],
     /// Both ids, when the `id` property and the GeoJSON `id` differ.
     mismatch: Option<(String, String)>,
+    /// Integers 0 and 1 are read as booleans (GeoPackage).
+    ints_as_bools: bool,
 }
 
 impl<'a> FeatureCtx<'a> {
@@ -756,6 +909,7 @@ impl<'a> FeatureCtx<'a> {
             keys,
             values: values.map(Cell::new),
             mismatch,
+            ints_as_bools: false,
         }
     }
 
@@ -862,6 +1016,7 @@ impl<'a> FeatureCtx<'a> {
         match self.take(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::Int(i @ (0 | 1))) if self.ints_as_bools => Ok(Some(i == 1)),
             Some(v) => Err(self.err(Some(key), format!("expected true or false, found {v}"))),
         }
     }
@@ -1291,6 +1446,9 @@ mod tests {
             reader: Box::new(Trickle(&bytes)),
             total: bytes.len() as u64,
             deadline: Deadline::never(),
+            origin: Origin::Stream,
+            table: None,
+            head: Vec::new(),
         };
         let (parcels, info) = read_land_from(input, &Silent).unwrap();
         assert_eq!(parcels.len(), 50);

@@ -28,6 +28,8 @@ pub(crate) enum Value {
     Str(String),
     Array,
     Object,
+    /// A GeoPackage BLOB or FlatGeobuf Binary value.
+    Binary,
 }
 
 impl Value {
@@ -64,6 +66,7 @@ impl fmt::Display for Value {
             Value::Str(s) => f.write_str(&crate::error::clip(s)),
             Value::Array => f.write_str("an array"),
             Value::Object => f.write_str("an object"),
+            Value::Binary => f.write_str("a binary value"),
         }
     }
 }
