@@ -861,31 +861,28 @@ fn map_command_draws_recorded_alternatives_and_regret() {
 #[test]
 #[ignore = "writes docs/alternatives.png and docs/regret.png; run with --ignored"]
 fn docs_alternatives_png() {
-    let dir = TempDir::new("map-docs-alternatives");
-    let mut r = generated(&dir.0);
-    r.scenario.name = "generated instance, seed 3".into();
-    let plans = hand_written_plans(&r);
-    let svg = render_alternatives(&r, &plans, &AltOptions::default()).unwrap();
+    // The real decisions on datasets/europe: its 6 best plans and the regrets of its
+    // chosen sites and 6 candidates.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/europe/scenario.toml");
+    let mut scenario = Scenario::load(&path).unwrap();
+    scenario.sites.alternatives = 6;
+    scenario.sites.regret = true;
+    scenario.sites.regret_candidates = 6;
+    let opts = SolveOptions {
+        backend: Backend::Microlp,
+        time_limit_s: None,
+        mip_gap: scenario.sites.mip_gap,
+    };
+    let r = gigasite::run(&scenario, &opts, &Silent).unwrap();
+    let summary = gigasite::report::summary_json(&r, &site_reports(&r));
+    let alternatives =
+        gigasite::map::alternatives::Alternatives::from_json(&summary["alternatives"]).unwrap();
+    let svg = render_alternatives(&r, &alternatives.plans, &AltOptions::default()).unwrap();
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     rasterize(&svg)
         .save_png(docs.join("alternatives.png"))
         .unwrap();
-    let ids = optimum_ids(&r);
-    let new_in = |p: &AltPlan| {
-        p.site_ids
-            .iter()
-            .find(|id| !ids.contains(id))
-            .unwrap()
-            .clone()
-    };
-    let rows = vec![
-        regret_row(&ids[0], true, Some(31e6)),
-        regret_row(&ids[1], true, Some(4.2e6)),
-        regret_row(&ids[2], true, Some(12e6)),
-        regret_row(&ids[3], true, None),
-        regret_row(&new_in(&plans[1]), false, Some(7.5e6)),
-        regret_row(&new_in(&plans[2]), false, Some(15e6)),
-    ];
-    let svg = regret_svg(&rows, "Regret per site (hand-written values)");
+    let regret = gigasite::plot::Regret::from_json(&summary["regret"]).unwrap();
+    let svg = regret_svg(&regret.sites, "Regret per site, datasets/europe");
     rasterize(&svg).save_png(docs.join("regret.png")).unwrap();
 }

@@ -45,9 +45,9 @@ fn real_european_instance_matches_expected() {
     assert!(data.is_dir(), "{} is missing", data.display());
     // GIGASITE_REAL_WORK keeps the imported layers there (benches/decisions.sh uses it).
     let keep = std::env::var_os("GIGASITE_REAL_WORK").map(PathBuf::from);
-    let work = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("gigasite-real-{}", std::process::id())));
+    let work = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("gigasite-real-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
     let s = |p: PathBuf| p.to_string_lossy().into_owned();

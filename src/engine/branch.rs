@@ -246,7 +246,8 @@ impl<'a> Local<'a> {
             if chosen.len() >= p.k {
                 break;
             }
-            if let (Some(m), Some(c)) = (p.max_per_country, p.sites[self.sites[a as usize]].country) {
+            if let (Some(m), Some(c)) = (p.max_per_country, p.sites[self.sites[a as usize]].country)
+            {
                 if per[c] >= m {
                     continue;
                 }
@@ -392,10 +393,10 @@ impl<'a> Local<'a> {
                     .min_by(|&a, &b| r.rho[a as usize].total_cmp(&r.rho[b as usize]));
             }
         }
-        r.chosen
-            .iter()
-            .copied()
-            .filter(free)
-            .max_by(|&a, &b| r.rho[a as usize].total_cmp(&r.rho[b as usize]).then(b.cmp(&a)))
+        r.chosen.iter().copied().filter(free).max_by(|&a, &b| {
+            r.rho[a as usize]
+                .total_cmp(&r.rho[b as usize])
+                .then(b.cmp(&a))
+        })
     }
 }

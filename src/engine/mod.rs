@@ -410,7 +410,11 @@ pub(crate) fn prove(
 
     // Branch and bound on sites when plans cost their stand-alone cost.
     if best.is_some() && branch::applies(eng, &survivors) {
-        progress.search("branch and bound", best.as_ref().map(|b| b.cost), Some(lower_lag));
+        progress.search(
+            "branch and bound",
+            best.as_ref().map(|b| b.cost),
+            Some(lower_lag),
+        );
         let end = branch::run(eng, &survivors, &lag.lambda, &mut best, progress);
         stats.branch_nodes = end.nodes;
         // Out of time: report what the tree proved. Out of nodes: the master goes on.
@@ -425,7 +429,11 @@ pub(crate) fn prove(
             outcome.reductions = red;
             let b = best.expect("checked");
             let lb = global_lower(lower).min(b.cost);
-            let status = if eng.closed(b.cost, lb) { Status::Optimal } else { status };
+            let status = if eng.closed(b.cost, lb) {
+                Status::Optimal
+            } else {
+                status
+            };
             return Ok(finish(outcome, status, b, lb));
         }
     }

@@ -86,8 +86,9 @@ pub struct Regret {
     pub status: Status,
     /// That plan (None when infeasible or not found in time).
     pub best: Option<RankedPlan>,
-    /// Its cost minus the optimum; None when no plan meets the condition (infinite)
-    /// or none was found in time.
+    /// Its cost minus the optimum (proven when `status` is optimal, an upper bound
+    /// otherwise); None when no plan meets the condition (infinite) or none was found
+    /// in time.
     pub regret_eur: Option<f64>,
 }
 
@@ -368,10 +369,7 @@ impl Regrets<'_> {
             Some(p) => (Status::Optimal, Some(p)),
             None => self.solve(site, chosen)?,
         };
-        let regret_eur = match (&best, status) {
-            (Some(b), Status::Optimal) => Some((b.cost - self.optimum.cost).max(0.0)),
-            _ => None,
-        };
+        let regret_eur = best.as_ref().map(|b| (b.cost - self.optimum.cost).max(0.0));
         Ok(Regret {
             site,
             chosen,

@@ -170,8 +170,9 @@ fn regret_row_json(r: &RunResult, g: &Regret) -> Value {
     })
 }
 
-/// The `regret` object of summary.json. `regret_eur` is null when no plan meets the
-/// condition (an infinite regret, `feasible` false) or none was proven in time.
+/// The `regret` object of summary.json. `regret_eur` is null exactly when no plan was
+/// found (`feasible` false): infinite when `status` is infeasible, unknown when the
+/// time ran out; with a plan but a status other than optimal it is an upper bound.
 pub fn regret_json(r: &RunResult) -> Option<Value> {
     let regret = r.decided.regret.as_ref()?;
     let all_proven = regret.iter().all(|g| {
@@ -196,7 +197,8 @@ pub fn chosen_regret(r: &RunResult, id: &str) -> Option<Option<f64>> {
 }
 
 /// regret.csv: id, chosen, regret_eur (`inf` when no plan meets the condition, empty
-/// when none was proven in time), regret_pct, plan_cost_eur, plan_site_ids, status.
+/// when none was found in time; an upper bound unless status is optimal), regret_pct,
+/// plan_cost_eur, plan_site_ids, status.
 pub fn regret_csv(r: &RunResult) -> Option<Vec<u8>> {
     let regret = r.decided.regret.as_ref()?;
     let opt = r.outcome.objective_eur.unwrap_or(0.0);
