@@ -133,7 +133,7 @@ pub fn run(
         let Some((node, relaxed)) = local.bound(node, steps, best) else {
             continue; // no k sites left in this subtree
         };
-        if nodes % 256 == 0 {
+        if nodes.is_multiple_of(256) {
             let lower = heap.peek().map_or(node.bound, |h| h.bound.min(node.bound));
             progress.search(
                 &format!("branch and bound, node {nodes}"),
