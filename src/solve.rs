@@ -307,9 +307,10 @@ fn run_highs(
     if let Some(t) = time_left_s {
         model = model.set_time_limit(t);
     }
-    if let Some(w) = warm {
-        model = model.with_initial_solution(w);
-    }
+    // No initial solution: with one, HiGHS (through good_lp) has been seen to stop at
+    // that solution and report it optimal when a cheaper one existed (tests/bruteforce
+    // seed 44). The engine gives the master its best plan as cuts and bounds anyway.
+    let _ = warm;
     interpret(model.with_all(constraints).solve(), all, opts, gap)
 }
 
