@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::problems::random_problem;
+use common::problems::{all_plans, random_problem};
 use gigasite::deadline::Deadline;
 use gigasite::generate::SplitMix64;
 use gigasite::model::Problem;
@@ -15,38 +15,7 @@ use gigasite::solve::{solve_until, Backend, SolveOptions, Status};
 
 /// Every k-subset: the cheapest feasible cost, or None.
 fn enumerate(p: &Problem) -> Option<f64> {
-    let (n, k) = (p.sites.len(), p.k);
-    let mut best: Option<f64> = None;
-    let mut subset: Vec<usize> = (0..k).collect();
-    loop {
-        let ok_pairs = subset
-            .iter()
-            .enumerate()
-            .all(|(a, &i)| subset[a + 1..].iter().all(|&l| !p.conflict(i, l)));
-        let ok_caps = p.max_per_country.is_none_or(|m| {
-            subset.iter().all(|&i| {
-                subset
-                    .iter()
-                    .filter(|&&l| p.sites[l].country == p.sites[i].country)
-                    .count()
-                    <= m
-            })
-        });
-        let ok_forced = p.forced.iter().all(|f| subset.contains(f));
-        if ok_pairs && ok_caps && ok_forced {
-            let a = p.assign(&subset);
-            if a.iter().all(|x| x.is_some()) {
-                let c: f64 =
-                    subset.iter().map(|&i| p.sites[i].floor_eur()).sum::<f64>() + p.latency_eur(&a);
-                if best.is_none_or(|b| c < b) {
-                    best = Some(c);
-                }
-            }
-        }
-        if !common::next_subset(&mut subset, n) {
-            return best;
-        }
-    }
+    all_plans(p).first().map(|b| b.1)
 }
 
 fn backends() -> Vec<Backend> {

@@ -5,50 +5,12 @@
 
 mod common;
 
-use common::problems::random_problem;
+use common::problems::{all_plans, random_problem};
 use gigasite::deadline::Deadline;
 use gigasite::engine::ranking::{decide, Decisions};
 use gigasite::generate::SplitMix64;
-use gigasite::model::Problem;
 use gigasite::progress::Silent;
 use gigasite::solve::{Backend, SolveOptions, Status};
-
-/// Every feasible k-subset with its cost, cheapest first, ties by the sorted ids.
-fn all_plans(p: &Problem) -> Vec<(Vec<usize>, f64)> {
-    let (n, k) = (p.sites.len(), p.k);
-    let mut out = Vec::new();
-    let mut subset: Vec<usize> = (0..k).collect();
-    loop {
-        let ok_pairs = subset
-            .iter()
-            .enumerate()
-            .all(|(a, &i)| subset[a + 1..].iter().all(|&l| !p.conflict(i, l)));
-        let ok_caps = p.max_per_country.is_none_or(|m| {
-            subset.iter().all(|&i| {
-                subset
-                    .iter()
-                    .filter(|&&l| p.sites[l].country == p.sites[i].country)
-                    .count()
-                    <= m
-            })
-        });
-        let ok_forced = p.forced.iter().all(|f| subset.contains(f));
-        if ok_pairs && ok_caps && ok_forced {
-            let a = p.assign(&subset);
-            if a.iter().all(|x| x.is_some()) {
-                let c: f64 =
-                    subset.iter().map(|&i| p.sites[i].floor_eur()).sum::<f64>() + p.latency_eur(&a);
-                out.push((subset.clone(), c));
-            }
-        }
-        if !common::next_subset(&mut subset, n) {
-            break;
-        }
-    }
-    // Ids are zero-padded, so id order is position order.
-    out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    out
-}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-7 * b.abs().max(1.0)
