@@ -9,10 +9,12 @@ use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 
 /// Keys whose values are whole numbers in the scenario.
-const INTEGER_KEYS: [&str; 3] = [
+const INTEGER_KEYS: [&str; 5] = [
     "sites.count",
     "sites.max_per_country",
     "power.max_lines_per_site",
+    "sites.alternatives",
+    "sites.regret_candidates",
 ];
 
 /// One `--set KEY=VALUES` flag, expanded.
