@@ -410,6 +410,9 @@ pub struct MilpStats {
     pub lagrangian_iterations: usize,
     /// Nodes of the Lagrangian branch and bound over the survivors (0: not used).
     pub branch_nodes: usize,
+    /// What closed the gap: `lagrangian` (the root bound alone), `branch_and_bound`,
+    /// `master`, or `branch_and_bound_then_master` (the tree ran out of nodes).
+    pub method: &'static str,
 }
 
 #[cfg(test)]

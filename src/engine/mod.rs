@@ -400,6 +400,7 @@ pub(crate) fn prove(
         if lower_lag.is_finite() && eng.closed(b.cost, lower_lag) {
             // The Lagrangian bound alone closes the gap.
             red.closed_by_lagrangian = true;
+            stats.method = "lagrangian";
             outcome.reductions = red;
             outcome.milp = Some(stats);
             let b = best.expect("checked");
@@ -417,6 +418,7 @@ pub(crate) fn prove(
         );
         let end = branch::run(eng, &survivors, &lag.lambda, &mut best, progress);
         stats.branch_nodes = end.nodes;
+        stats.method = "branch_and_bound";
         // Out of time: report what the tree proved. Out of nodes: the master goes on.
         let status = if end.closed {
             Some(Status::Optimal)
@@ -442,6 +444,11 @@ pub(crate) fn prove(
     let mut m = master::Master::new(eng, &survivors, &lag.lambda, &lag.rho, best.as_ref());
     let result = m.run(opts, &mut best, progress)?;
     stats = m.stats(stats);
+    stats.method = if stats.branch_nodes > 0 {
+        "branch_and_bound_then_master"
+    } else {
+        "master"
+    };
     outcome.milp = Some(stats);
     outcome.reductions = red;
     match (result, best) {
