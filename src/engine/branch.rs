@@ -94,10 +94,16 @@ struct Relaxed {
     rho: Vec<f64>,
 }
 
-/// Whether the branch and bound applies: no substation among the survivors' options
-/// can bind, so a plan costs its stand-alone cost.
+/// Most survivors the branch and bound takes: its conflict lists are built pair by
+/// pair, and each node visits every survivor.
+const MAX_SITES: usize = 5_000;
+
+/// Whether the branch and bound applies: few enough survivors, and no substation among
+/// their options can bind, so a plan costs its stand-alone cost.
 pub fn applies(eng: &Engine, survivors: &[usize]) -> bool {
-    !survivors.is_empty() && super::master::binding_substations(eng, survivors).is_empty()
+    !survivors.is_empty()
+        && survivors.len() <= MAX_SITES
+        && super::master::binding_substations(eng, survivors).is_empty()
 }
 
 /// Runs the branch and bound; improves `best` with every plan it meets.
