@@ -311,7 +311,8 @@ impl<'a> Local<'a> {
             let kept_bound = kept.as_ref().map_or(f64::NEG_INFINITY, |k| k.1.bound);
             let norm: f64 = g.iter().map(|x| x * x).sum();
             // norm 0: the relaxed choice serves every point once, the bound is exact.
-            if (upper.is_finite() && eng.closed(upper, kept_bound)) || mu < 1e-4 || norm == 0.0 {
+            let done = (upper.is_finite() && eng.closed(upper, kept_bound)) || mu < 1e-4;
+            if done || norm == 0.0 || eng.deadline.passed() {
                 break;
             }
             let target = if upper.is_finite() {
