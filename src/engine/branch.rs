@@ -50,7 +50,7 @@ fn node_budget(k: usize) -> usize {
 const STALL_ROUND: usize = 400;
 /// Subgradient steps at the root and at every other node.
 const ROOT_STEPS: usize = 200;
-const NODE_STEPS: usize = 25;
+const NODE_STEPS: usize = 10;
 
 /// The survivors' allocation lists: per demand point, (cost, local site) ascending.
 struct Local<'a> {
