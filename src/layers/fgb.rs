@@ -9,7 +9,7 @@ use std::io::Read;
 use geo::Coord;
 
 use super::parse::{Feature, Geometry, Value};
-use super::{limits, Input, LayerInfo, Parsed, Result, Tally, DEADLINE_EVERY, READING};
+use super::{limits, Input, LayerInfo, Parsed, Result, Tally, READING};
 use crate::progress::Progress;
 
 type Res<T> = std::result::Result<T, String>;
@@ -332,15 +332,7 @@ pub(crate) fn read(
     while let Some(buf) =
         sized(&mut r, "a feature").map_err(|m| fail(format!("feature {index}: {m}")))?
     {
-        if index >= limits::MAX_FEATURES {
-            return Err(fail(format!(
-                "more than {} features: over the documented limit",
-                limits::MAX_FEATURES
-            )));
-        }
-        if index.is_multiple_of(DEADLINE_EVERY) {
-            deadline.check(READING)?;
-        }
+        super::before_feature(index, &deadline, fail)?;
         sink(feature(&buf, index, &header, keys))?;
         index += 1;
     }

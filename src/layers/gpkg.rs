@@ -15,9 +15,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use super::parse::{Feature, Geometry, Value, MAX_KEYS};
-use super::{
-    hash_file, limits, wkb, Fnv, Input, LayerInfo, Origin, Parsed, Result, DEADLINE_EVERY, READING,
-};
+use super::{hash_file, limits, wkb, Fnv, Input, LayerInfo, Origin, Parsed, Result, READING};
 use crate::progress::Progress;
 
 /// The first bytes of every SQLite database file.
@@ -280,15 +278,7 @@ fn read_rows(
     let mut rows = stmt.query([]).map_err(|e| fail(0, e))?;
     let mut index = 0usize;
     while let Some(row) = rows.next().map_err(|e| fail(index, e))? {
-        if index >= limits::MAX_FEATURES {
-            return Err(input.layer_err(format!(
-                "more than {} features: over the documented limit",
-                limits::MAX_FEATURES
-            )));
-        }
-        if index.is_multiple_of(DEADLINE_EVERY) {
-            input.deadline.check(READING)?;
-        }
+        super::before_feature(index, &input.deadline, |m| input.layer_err(m))?;
         let parsed = feature(row, index, &names, &table.columns).map_err(|e| fail(index, e))?;
         sink(parsed)?;
         index += 1;

@@ -320,6 +320,25 @@ impl Warnings {
 /// Features between deadline checks.
 const DEADLINE_EVERY: usize = 4096;
 
+/// What every reader checks before feature `index`: the documented feature limit
+/// (`fail` makes the layer's error), and the deadline every [`DEADLINE_EVERY`] features.
+pub(crate) fn before_feature(
+    index: usize,
+    deadline: &Deadline,
+    fail: impl FnOnce(String) -> Error,
+) -> Result<()> {
+    if index >= limits::MAX_FEATURES {
+        return Err(fail(format!(
+            "more than {} features: over the documented limit",
+            limits::MAX_FEATURES
+        )));
+    }
+    if index.is_multiple_of(DEADLINE_EVERY) {
+        deadline.check(READING)?;
+    }
+    Ok(())
+}
+
 /// Streams the features of a GeoJSON FeatureCollection to `each`, one at a time, so
 /// memory holds what `each` keeps rather than the file's text. Each feature is
 /// deserialised straight into its geometry and the properties named in `keys` (plus
@@ -596,15 +615,7 @@ fn parse_collection(
                         Some(_) => {}
                     }
                     let index = count;
-                    if index >= limits::MAX_FEATURES {
-                        return Err(layer_err(format!(
-                            "more than {} features: over the documented limit",
-                            limits::MAX_FEATURES
-                        )));
-                    }
-                    if index.is_multiple_of(DEADLINE_EVERY) {
-                        deadline.check(READING)?;
-                    }
+                    before_feature(index, &deadline, layer_err)?;
                     let start = s.position();
                     // serde_json parses the feature from the buffer and says where it
                     // ended; a feature cut by the buffer's end is parsed again once
