@@ -45,6 +45,10 @@ fn node_budget(k: usize) -> usize {
     }
 }
 
+/// Bytes the open nodes may hold together (each keeps its multipliers and its closed
+/// sites); past it the tree hands over to the master.
+const HEAP_BYTES: usize = 1 << 30;
+
 /// For large k, the tree also gives up when a round of this many nodes closes less
 /// than a tenth of the gap left: a stalled tree hands over to the master early.
 const STALL_ROUND: usize = 400;
@@ -149,7 +153,9 @@ pub fn run(
             stalled = gap > 0.9 * gap_at_round;
             gap_at_round = gap;
         }
-        if stalled || nodes >= node_budget(eng.p.k) || eng.deadline.passed() {
+        let node_bytes = 4 * node.lambda.len() + node.forbidden.len() + 64;
+        let full = heap.len() * node_bytes > HEAP_BYTES;
+        if stalled || full || nodes >= node_budget(eng.p.k) || eng.deadline.passed() {
             return Branched {
                 closed: false,
                 lower: node.bound.min(least_closed),
