@@ -28,6 +28,7 @@ fn main() {
                 mip_gap: 0.0,
             },
             mip_gap: None,
+            format: gigasite::report::SitesFormat::GeoJson,
         };
         let cache = Cache::default();
         let t = Instant::now();

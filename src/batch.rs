@@ -19,7 +19,7 @@ use crate::candidates::{self, Candidates};
 use crate::error::{Error, Result};
 use crate::layers::{hash_file, Layers};
 use crate::progress::{Progress, Stage};
-use crate::report::{write_atomic, write_outputs};
+use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::solve::SolveOptions;
 
@@ -84,6 +84,8 @@ pub struct BatchOptions {
     pub solve: SolveOptions,
     /// When set, overrides each scenario's `sites.mip_gap`.
     pub mip_gap: Option<f64>,
+    /// `sites.geojson` only, or also `sites.gpkg` in every scenario's folder.
+    pub format: crate::report::SitesFormat,
 }
 
 /// Receives batch events; every method has an empty default.
@@ -391,7 +393,7 @@ fn run_task(task: &Task, cache: &Cache, opts: &BatchOptions, progress: &dyn Batc
         Err(e) => return error_row(task, started, e),
     };
     if opts.resume {
-        if let Some(row) = resumed_row(task, &dir, scenario, &hashes) {
+        if let Some(row) = resumed_row(task, &dir, scenario, &hashes, opts.format) {
             return row;
         }
     }
@@ -410,7 +412,7 @@ fn run_task(task: &Task, cache: &Cache, opts: &BatchOptions, progress: &dyn Batc
         let candidates = cache.candidates(scenario, &layers, &key)?;
         let r = crate::run_with(scenario, layers, candidates, &solve, &tagged)?;
         tagged.start(Stage::Report);
-        write_outputs(&dir, &r)?;
+        crate::report::write_result_as(&dir, &r, opts.format)?;
         Ok(r)
     })();
     match result {
@@ -438,6 +440,7 @@ fn resumed_row(
     dir: &Path,
     scenario: &Scenario,
     hashes: &[(String, String)],
+    format: crate::report::SitesFormat,
 ) -> Option<Row> {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).ok()?).ok()?;
@@ -447,6 +450,14 @@ fn resumed_row(
     }
     let status = summary["status"].as_str()?.to_string();
     if status == "optimal" && !dir.join("sites.geojson").is_file() {
+        return None;
+    }
+    // A GeoPackage asked for now but not written then: run again.
+    let has_gpkg = summary.get("sites_gpkg").is_some_and(|g| !g.is_null());
+    if format == crate::report::SitesFormat::GeoPackage
+        && summary["sites"].as_array().is_some_and(|s| !s.is_empty())
+        && !has_gpkg
+    {
         return None;
     }
     Some(Row {

@@ -199,6 +199,7 @@ fn a_sweep_reads_layers_and_derives_attributes_once() {
             mip_gap: 0.0,
         },
         mip_gap: None,
+        format: gigasite::report::SitesFormat::GeoJson,
     };
     let cache = Cache::default();
     let rows = run_batch_with(&tasks, &opts, &Quiet, &cache).unwrap();
@@ -236,4 +237,34 @@ fn sweep_command_writes_pareto_files() {
     );
     assert_eq!(pareto.lines().count(), 5);
     assert!(out_dir.join("pareto.svg").is_file());
+}
+
+#[test]
+fn format_gpkg_writes_a_geopackage_in_every_scenario_folder() {
+    let t = TempDir::new("batch-gpkg");
+    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/tiny/scenario.toml");
+    let out = t.0.join("out");
+    let o = batch(&[tiny], &out, &["--quiet", "--format", "gpkg"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = out.join("scenario");
+    let gpkg = std::fs::read(dir.join("sites.gpkg")).unwrap();
+    assert!(gpkg.starts_with(b"SQLite format 3\0"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["sites_gpkg"]["file"], "sites.gpkg");
+    assert_eq!(summary["sites_gpkg"]["bytes"], gpkg.len());
+}
+
+#[test]
+fn resume_reruns_a_scenario_whose_geopackage_was_not_written() {
+    let t = TempDir::new("batch-gpkg-resume");
+    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/tiny/scenario.toml");
+    let out = t.0.join("out");
+    assert!(batch(std::slice::from_ref(&tiny), &out, &["--quiet"])
+        .status
+        .success());
+    assert!(!out.join("scenario/sites.gpkg").exists());
+    let o = batch(&[tiny], &out, &["--quiet", "--resume", "--format", "gpkg"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("scenario/sites.gpkg").is_file());
 }

@@ -57,6 +57,9 @@ pub struct RunFlags {
     pub mip_gap: Option<f64>,
     #[arg(long, short)]
     pub quiet: bool,
+    /// Sites output of every scenario: geojson, or gpkg (also sites.gpkg).
+    #[arg(long, default_value = "geojson", value_name = "FORMAT")]
+    pub format: gigasite::report::SitesFormat,
     #[command(flatten)]
     pub sites: crate::cli::flags::SiteFlags,
 }
@@ -151,6 +154,7 @@ fn options(flags: &RunFlags, out: &std::path::Path) -> anyhow::Result<BatchOptio
             mip_gap: 0.0,
         },
         mip_gap: flags.mip_gap,
+        format: flags.format,
     })
 }
 
