@@ -215,6 +215,8 @@ struct Context<'a> {
     ixp_by_rank: Vec<usize>,
     /// A substation the k sites can never exhaust together (see `grid_options`).
     never_binding: Box<dyn Fn(usize) -> bool + Sync + 'a>,
+    /// `sites.exclude`, for a lookup per parcel.
+    excluded: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> Context<'a> {
@@ -246,6 +248,7 @@ impl<'a> Context<'a> {
             network,
             ixps,
             ixp_by_rank,
+            excluded: scenario.sites.exclude.iter().map(String::as_str).collect(),
             never_binding: Box::new(move |s: usize| {
                 no_sharing || layers.grid[s].headroom_mw >= k * power_mw
             }),
@@ -366,7 +369,7 @@ impl<'a> Context<'a> {
         };
         let checks = [
             (Rule::Unavailable, !parcel.available),
-            (Rule::Excluded, sc.sites.exclude.contains(&parcel.id)),
+            (Rule::Excluded, self.excluded.contains(parcel.id.as_str())),
             (Rule::AreaBelowLandHa, parcel.area_ha < sc.facility.land_ha),
             (Rule::OutsidePriceZones, zone.is_none()),
             (

@@ -37,40 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Solve a scenario and write DIR/sites.geojson and DIR/summary.json.
-    Solve {
-        /// The scenario TOML file.
-        scenario: PathBuf,
-        /// Output folder (created if missing; files in it are replaced atomically).
-        #[arg(long)]
-        out: PathBuf,
-        /// Print the summary JSON instead of the table.
-        #[arg(long)]
-        json: bool,
-        /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
-        #[arg(long, default_value = "microlp")]
-        solver: Backend,
-        /// Stop after this many seconds with the best answer found (exit 3); a number
-        /// >= 0, `inf` (or 1e9 and more) for no limit.
-        #[arg(long, value_name = "SECONDS", value_parser = cli::parse_time_limit, allow_hyphen_values = true)]
-        time_limit: Option<f64>,
-        /// Relative optimality gap; overrides the scenario's sites.mip_gap.
-        #[arg(long)]
-        mip_gap: Option<f64>,
-        /// No progress display.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Also write an SVG map of the result to FILE, after the other outputs.
-        #[arg(long, value_name = "FILE")]
-        map: Option<PathBuf>,
-        #[command(flatten)]
-        sites: cli::flags::SiteFlags,
-        #[command(flatten)]
-        decisions: cli::flags::DecisionFlags,
-        /// Sites output: geojson (DIR/sites.geojson), or gpkg (also DIR/sites.gpkg, a
-        /// GeoPackage with tables `sites` and `lines`).
-        #[arg(long, default_value = "geojson", value_name = "FORMAT")]
-        format: gigasite::report::SitesFormat,
-    },
+    Solve(SolveArgs),
     /// Write an SVG map of the result in OUTDIR (re-runs its recorded scenario and checks
     /// it chooses the same sites); also the best plans and the regret chart when the
     /// summary records them.
@@ -222,17 +189,39 @@ fn main() -> ExitCode {
 }
 
 /// The flags of `gigasite solve`.
+#[derive(clap::Args)]
 struct SolveArgs {
+    /// The scenario TOML file.
     scenario: PathBuf,
+    /// Output folder (created if missing; files in it are replaced atomically).
+    #[arg(long)]
     out: PathBuf,
+    /// Print the summary JSON instead of the table.
+    #[arg(long)]
     json: bool,
+    /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
+    #[arg(long, default_value = "microlp")]
     solver: Backend,
+    /// Stop after this many seconds with the best answer found (exit 3); a number
+    /// >= 0, `inf` (or 1e9 and more) for no limit.
+    #[arg(long, value_name = "SECONDS", value_parser = cli::parse_time_limit, allow_hyphen_values = true)]
     time_limit: Option<f64>,
+    /// Relative optimality gap; overrides the scenario's sites.mip_gap.
+    #[arg(long)]
     mip_gap: Option<f64>,
+    /// No progress display.
+    #[arg(long, short)]
     quiet: bool,
+    /// Also write an SVG map of the result to FILE, after the other outputs.
+    #[arg(long, value_name = "FILE")]
     map: Option<PathBuf>,
+    #[command(flatten)]
     sites: cli::flags::SiteFlags,
+    #[command(flatten)]
     decisions: cli::flags::DecisionFlags,
+    /// Sites output: geojson (DIR/sites.geojson), or gpkg (also DIR/sites.gpkg, a
+    /// GeoPackage with tables `sites` and `lines`).
+    #[arg(long, default_value = "geojson", value_name = "FORMAT")]
     format: gigasite::report::SitesFormat,
 }
 
@@ -301,8 +290,10 @@ fn solve_command(a: SolveArgs) -> anyhow::Result<i32> {
 /// Loads, solves and writes the outputs of `gigasite solve`.
 fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Written)> {
     let mut scenario = Scenario::load(&a.scenario)?;
-    a.sites.apply(&mut scenario)?;
-    a.decisions.apply(&mut scenario)?;
+    let sites = a.sites.apply(&mut scenario);
+    if a.decisions.apply(&mut scenario) || sites {
+        scenario.validate()?;
+    }
     let opts = SolveOptions {
         backend: a.solver,
         time_limit_s: cli::effective_time_limit(a.time_limit),
@@ -400,31 +391,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             flags,
         } => cli::batch::sweep(scenario, sets, flags),
         Command::Merge { dirs, out } => cli::batch::merge(dirs, out),
-        Command::Solve {
-            scenario,
-            out,
-            json,
-            solver,
-            time_limit,
-            mip_gap,
-            quiet,
-            map,
-            sites,
-            decisions,
-            format,
-        } => solve_command(SolveArgs {
-            scenario,
-            out,
-            json,
-            solver,
-            time_limit,
-            mip_gap,
-            quiet,
-            map,
-            sites,
-            decisions,
-            format,
-        }),
+        Command::Solve(args) => solve_command(args),
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;
             let spinner = Spinner::new(quiet);

@@ -69,8 +69,10 @@ pub struct RunFlags {
 fn with_site_flags(mut tasks: Vec<Task>, flags: &RunFlags) -> Vec<Task> {
     for t in &mut tasks {
         if let Ok(s) = &mut t.scenario {
-            if let Err(e) = flags.sites.apply(s) {
-                t.scenario = Err(e.to_string());
+            if flags.sites.apply(s) {
+                if let Err(e) = s.validate() {
+                    t.scenario = Err(e.to_string());
+                }
             }
         }
     }

@@ -16,10 +16,11 @@ pub struct SiteFlags {
 }
 
 impl SiteFlags {
-    /// Adds the ids to the scenario's lists (once each) and checks the result.
-    pub fn apply(&self, s: &mut Scenario) -> gigasite::Result<()> {
+    /// Adds the ids to the scenario's lists (once each); whether it changed anything
+    /// (the caller then checks the scenario again).
+    pub fn apply(&self, s: &mut Scenario) -> bool {
         if self.include.is_empty() && self.exclude.is_empty() {
-            return Ok(());
+            return false;
         }
         let add = |list: &mut Vec<String>, ids: &[String]| {
             for id in ids {
@@ -30,7 +31,7 @@ impl SiteFlags {
         };
         add(&mut s.sites.include, &self.include);
         add(&mut s.sites.exclude, &self.exclude);
-        s.validate()
+        true
     }
 }
 
@@ -56,7 +57,13 @@ pub struct DecisionFlags {
 }
 
 impl DecisionFlags {
-    pub fn apply(&self, s: &mut Scenario) -> gigasite::Result<()> {
+    /// Sets the keys given; whether it changed anything (the caller then checks the
+    /// scenario again).
+    pub fn apply(&self, s: &mut Scenario) -> bool {
+        let given = self.alternatives.is_some()
+            || self.within.is_some()
+            || self.regret
+            || self.regret_candidates.is_some();
         if let Some(n) = self.alternatives {
             s.sites.alternatives = n;
         }
@@ -69,6 +76,6 @@ impl DecisionFlags {
         if let Some(m) = self.regret_candidates {
             s.sites.regret_candidates = m;
         }
-        s.validate()
+        given
     }
 }

@@ -60,6 +60,20 @@ pub struct RankedPlan {
     pub plan: Plan,
 }
 
+impl RankedPlan {
+    /// A plan of cost `cost` at `rank`; its open sites, ascending, taken from the plan.
+    pub fn new(rank: usize, cost: f64, plan: Plan) -> RankedPlan {
+        let mut open: Vec<usize> = plan.open.iter().map(|o| o.site).collect();
+        open.sort_unstable();
+        RankedPlan {
+            rank,
+            open,
+            cost,
+            plan,
+        }
+    }
+}
+
 /// The best plans, in rank order.
 #[derive(Debug, Clone)]
 pub struct Ranking {
@@ -116,14 +130,7 @@ pub fn decide(
         return Ok((outcome, Decided::default()));
     }
     let eng = Engine::new(problem, deadline, opts.mip_gap);
-    let mut open: Vec<usize> = plan.open.iter().map(|o| o.site).collect();
-    open.sort_unstable();
-    let optimum = RankedPlan {
-        rank: 1,
-        open,
-        cost,
-        plan: plan.clone(),
-    };
+    let optimum = RankedPlan::new(1, cost, plan.clone());
     let swaps = Swaps::around(&eng, &optimum.open, &lag.rho);
     let want = d.alternatives.max(1);
     let ranking = if want > 1 || d.within_pct.is_some() {
@@ -244,8 +251,7 @@ fn rank(
         next_bound: None,
     };
     loop {
-        let listed: Vec<&Vec<usize>> = plans.iter().map(|p| &p.open).collect();
-        let mut best = swaps.best(eng, |open, _, _| !listed.contains(&&open.to_vec()));
+        let mut best = swaps.best(eng, |open, _, _| plans.iter().all(|p| p.open != open));
         let end = master.run(opts, &mut best, progress)?;
         let next = match (end, best) {
             (End::Stopped, _) => {
@@ -270,34 +276,21 @@ fn rank(
             out.next_cost = Some(next.cost);
             out.next_bound = Some(next.cost);
             out.cut_by_cap = !beyond && threshold.is_some();
-            let mut open = next.open.clone();
-            open.sort_unstable();
             // A tie with the last listed plan ranks by the sorted ids.
             let last = plans.last_mut().expect("the optimum is listed");
-            if (next.cost - last.cost).abs() <= eng.tol(last.cost) && open < last.open {
-                *last = RankedPlan {
-                    rank: last.rank,
-                    open,
-                    cost: next.cost,
-                    plan: next.plan,
-                };
+            let next = RankedPlan::new(last.rank, next.cost, next.plan);
+            if (next.cost - last.cost).abs() <= eng.tol(last.cost) && next.open < last.open {
+                *last = next;
             }
             break;
         }
         master.exclude_plan(&next.open);
-        let mut open = next.open;
-        open.sort_unstable();
         progress.search(
             &format!("plan {} ranked", plans.len() + 1),
             Some(next.cost),
             None,
         );
-        plans.push(RankedPlan {
-            rank: plans.len() + 1,
-            open,
-            cost: next.cost,
-            plan: next.plan,
-        });
+        plans.push(RankedPlan::new(plans.len() + 1, next.cost, next.plan));
     }
     order_ties(&mut plans, eng);
     out.plans = plans;
@@ -406,16 +399,9 @@ impl Regrets<'_> {
             ..Default::default()
         };
         let o = super::prove(&eng, self.lag, best, red, self.opts, self.progress, false)?;
-        let plan = o.plan.map(|plan| {
-            let mut open: Vec<usize> = plan.open.iter().map(|x| x.site).collect();
-            open.sort_unstable();
-            RankedPlan {
-                rank: 0,
-                open,
-                cost: o.objective_eur.expect("a plan has a cost"),
-                plan,
-            }
-        });
+        let plan = o
+            .plan
+            .map(|plan| RankedPlan::new(0, o.objective_eur.expect("a plan has a cost"), plan));
         Ok((o.status, plan))
     }
 }
