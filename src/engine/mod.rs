@@ -288,40 +288,47 @@ fn search(
     progress: &dyn Progress,
     diagnose: bool,
 ) -> Result<Outcome> {
-    Ok(search_keeping(problem, opts, deadline, progress, diagnose)?.0)
+    let eng = Engine::new(problem, deadline, opts.mip_gap);
+    Ok(search_keeping(&eng, opts, progress, diagnose)?.0)
 }
 
-/// [`search`], also returning the Lagrangian relaxation it computed (None when a
-/// counting argument or the forced sites settled the problem first).
+/// [`search`] on an engine already built, also returning the Lagrangian relaxation
+/// it computed (None when a counting argument or the forced sites settled the
+/// problem first).
 pub(crate) fn search_keeping(
-    problem: &Problem,
+    eng: &Engine,
     opts: &SolveOptions,
-    deadline: Deadline,
     progress: &dyn Progress,
     diagnose: bool,
 ) -> Result<(Outcome, Option<bounds::Lagrangian>)> {
-    let eng = Engine::new(problem, deadline, opts.mip_gap);
-    let red = Reductions {
-        eligible: problem.sites.len(),
-        no_grid_connection: problem.sites.len() - eng.usable.len(),
-        ..Default::default()
-    };
+    let problem = eng.p;
+    let red = first_reductions(eng);
     let mut outcome = empty_outcome(opts, &red);
     let reasons = explain_infeasible(problem, &eng.usable);
     if !reasons.is_empty() {
         outcome.infeasibility = reasons;
         return Ok((outcome, None));
     }
-    if let Some(why) = forced_infeasible(&eng) {
+    if let Some(why) = forced_infeasible(eng) {
         outcome.infeasibility.push(why);
         return Ok((outcome, None));
     }
     // Bounds and plans from the Lagrangian relaxation.
     progress.search("bounding", None, None);
-    let lag = bounds::lagrangian(&eng, progress);
+    let lag = bounds::lagrangian(eng, progress);
     let best = lag.incumbent.clone();
-    let outcome = prove(&eng, &lag, best, red, opts, progress, diagnose)?;
+    let outcome = prove(eng, &lag, best, red, opts, progress, diagnose)?;
     Ok((outcome, Some(lag)))
+}
+
+/// The reductions known before any search: eligible sites, and those that cannot be
+/// powered on their own (or are forbidden).
+pub(crate) fn first_reductions(eng: &Engine) -> Reductions {
+    Reductions {
+        eligible: eng.p.sites.len(),
+        no_grid_connection: eng.p.sites.len() - eng.usable.len(),
+        ..Default::default()
+    }
 }
 
 /// An infeasible outcome with nothing found yet, to be filled in.

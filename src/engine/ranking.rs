@@ -28,7 +28,7 @@ use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::model::{Plan, Problem};
 use crate::progress::Progress;
-use crate::solve::{Outcome, Reductions, SolveOptions, Status};
+use crate::solve::{Outcome, SolveOptions, Status};
 
 /// What to compute beyond the optimum.
 #[derive(Debug, Clone, Default)]
@@ -121,7 +121,8 @@ pub fn decide(
     progress: &dyn Progress,
     d: &Decisions,
 ) -> Result<(Outcome, Decided)> {
-    let (outcome, lag) = super::search_keeping(problem, opts, deadline, progress, true)?;
+    let eng = Engine::new(problem, deadline, opts.mip_gap);
+    let (outcome, lag) = super::search_keeping(&eng, opts, progress, true)?;
     let (Some(lag), Some(plan), Some(cost)) = (lag, &outcome.plan, outcome.objective_eur) else {
         return Ok((outcome, Decided::default()));
     };
@@ -129,7 +130,6 @@ pub fn decide(
         // Ranks and regrets are defined from a proven optimum.
         return Ok((outcome, Decided::default()));
     }
-    let eng = Engine::new(problem, deadline, opts.mip_gap);
     let optimum = RankedPlan::new(1, cost, plan.clone());
     let swaps = Swaps::around(&eng, &optimum.open, &lag.rho);
     let want = d.alternatives.max(1);
@@ -393,11 +393,7 @@ impl Regrets<'_> {
                 t == site
             }
         });
-        let red = Reductions {
-            eligible: q.sites.len(),
-            no_grid_connection: q.sites.len() - eng.usable.len(),
-            ..Default::default()
-        };
+        let red = super::first_reductions(&eng);
         let o = super::prove(&eng, self.lag, best, red, self.opts, self.progress, false)?;
         let plan = o
             .plan
