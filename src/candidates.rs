@@ -220,8 +220,9 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(scenario: &'a Scenario, layers: &'a Layers) -> Context<'a> {
-        let network = Network::build(&layers.fibre, scenario.fibre.snap_km);
+    fn new(scenario: &'a Scenario, layers: &'a Layers, deadline: Deadline) -> Result<Context<'a>> {
+        let network = Network::build_until(&layers.fibre, scenario.fibre.snap_km, deadline, STAGE)?;
+        deadline.check(STAGE)?;
         let mut ixp_by_rank: Vec<usize> = (0..layers.fibre.ixps.len()).collect();
         ixp_by_rank.sort_by(|&a, &b| layers.fibre.ixps[a].id.cmp(&layers.fibre.ixps[b].id));
         let sources: Vec<(Entry, u32)> = ixp_by_rank
@@ -234,10 +235,11 @@ impl<'a> Context<'a> {
             })
             .collect();
         let ixps = network.nearest_sources(&sources);
+        deadline.check(STAGE)?;
         let power_mw = largest_power_mw(scenario, layers);
         let k = f64::from(scenario.sites.count);
         let no_sharing = separation_forbids_sharing(scenario);
-        Context {
+        Ok(Context {
             scenario,
             layers,
             zones: PolygonIndex::new(layers.prices.iter().map(|z| &z.area).collect()),
@@ -252,7 +254,7 @@ impl<'a> Context<'a> {
             never_binding: Box::new(move |s: usize| {
                 no_sharing || layers.grid[s].headroom_mw >= k * power_mw
             }),
-        }
+        })
     }
 
     /// Substations within reach of a site drawing `power_mw`, nearest first. Options
@@ -500,7 +502,7 @@ pub fn derive_until(
 ) -> Result<Candidates> {
     use rayon::prelude::*;
     check_carbon_intensities(scenario, layers)?;
-    let ctx = Context::new(scenario, layers);
+    let ctx = Context::new(scenario, layers, deadline)?;
     deadline.check(STAGE)?;
     let measured: Vec<(Candidate, Option<String>)> = layers
         .land

@@ -11,6 +11,8 @@ use std::collections::BinaryHeap;
 
 use geo::Coord;
 
+use crate::deadline::Deadline;
+use crate::error::Result;
 use crate::geodesy::{from_unit, to_unit, unit_km, Unit};
 use crate::index::{Arc, ArcIndex, PointIndex};
 use crate::layers::FibreLayer;
@@ -74,6 +76,23 @@ impl UnionFind {
 impl Network {
     /// Builds the network from the routes of a fibre layer.
     pub fn build(layer: &FibreLayer, snap_km: f64) -> Network {
+        Network::build_until(
+            layer,
+            snap_km,
+            Deadline::never(),
+            "building the fibre network",
+        )
+        .expect("no deadline to pass")
+    }
+
+    /// [`Network::build`], checking `deadline` (as `stage`) while it snaps vertices and
+    /// between its phases.
+    pub fn build_until(
+        layer: &FibreLayer,
+        snap_km: f64,
+        deadline: Deadline,
+        stage: &'static str,
+    ) -> Result<Network> {
         let mut vertices: Vec<Unit> = Vec::new();
         // (route, first vertex, vertex count) of every part.
         let mut parts = Vec::new();
@@ -87,6 +106,9 @@ impl Network {
         if snap_km > 0.0 {
             let index = PointIndex::new(&vertices);
             for (i, v) in vertices.iter().enumerate() {
+                if i % 4096 == 0 {
+                    deadline.check(stage)?;
+                }
                 for j in index.closer_than_km(*v, snap_km) {
                     uf.union(i, j);
                 }
@@ -104,6 +126,7 @@ impl Network {
             }
             *slot = node_of_root[root];
         }
+        deadline.check(stage)?;
         let mut segments = Vec::new();
         for (route, first, len) in parts {
             for v in first..first + len - 1 {
@@ -139,6 +162,7 @@ impl Network {
                 fill[s.node_b] += 1;
             }
         }
+        deadline.check(stage)?;
         let arcs = ArcIndex::new(
             segments
                 .iter()
@@ -146,13 +170,13 @@ impl Network {
                 .map(|(i, s)| Arc::new(s.a, s.b, i))
                 .collect(),
         );
-        Network {
+        Ok(Network {
             segments,
             node_count,
             start,
             adj,
             arcs,
-        }
+        })
     }
 
     pub fn node_count(&self) -> usize {
