@@ -14,7 +14,7 @@ mod cli;
 use cli::{counts_text, errln, outln, print_table, Spinner};
 use gigasite::report::{exit_code, write_error_summary, write_result_as, Written};
 use gigasite::scenario::Scenario;
-use gigasite::solve::{Backend, SolveOptions};
+use gigasite::solve::SolveOptions;
 
 /// Choose the k cheapest feasible sites for AI gigafactories, with a proof.
 ///
@@ -119,12 +119,8 @@ enum Command {
         /// Print a JSON object (objective, best_bound, gap, status, nodes, seconds).
         #[arg(long)]
         json: bool,
-        /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
-        #[arg(long, default_value = "microlp")]
-        solver: Backend,
-        /// Stop after this many seconds with the best answer found (exit 3).
-        #[arg(long, value_name = "SECONDS", value_parser = cli::parse_time_limit, allow_hyphen_values = true)]
-        time_limit: Option<f64>,
+        #[command(flatten)]
+        run: cli::flags::SolverFlags,
         /// No progress display.
         #[arg(long, short)]
         quiet: bool,
@@ -199,13 +195,8 @@ struct SolveArgs {
     /// Print the summary JSON instead of the table.
     #[arg(long)]
     json: bool,
-    /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
-    #[arg(long, default_value = "microlp")]
-    solver: Backend,
-    /// Stop after this many seconds with the best answer found (exit 3); a number
-    /// >= 0, `inf` (or 1e9 and more) for no limit.
-    #[arg(long, value_name = "SECONDS", value_parser = cli::parse_time_limit, allow_hyphen_values = true)]
-    time_limit: Option<f64>,
+    #[command(flatten)]
+    run: cli::flags::SolverFlags,
     /// Relative optimality gap; overrides the scenario's sites.mip_gap.
     #[arg(long)]
     mip_gap: Option<f64>,
@@ -295,8 +286,8 @@ fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Writte
         scenario.validate()?;
     }
     let opts = SolveOptions {
-        backend: a.solver,
-        time_limit_s: cli::effective_time_limit(a.time_limit),
+        backend: a.run.solver,
+        time_limit_s: a.run.limit_s(),
         mip_gap: a.mip_gap.unwrap_or(scenario.sites.mip_gap),
     };
     if !(0.0..1.0).contains(&opts.mip_gap) {
@@ -316,16 +307,15 @@ fn solve_and_write(a: &SolveArgs) -> anyhow::Result<(gigasite::RunResult, Writte
 fn pmedian_command(
     file: &std::path::Path,
     json: bool,
-    solver: Backend,
-    time_limit: Option<f64>,
+    run: &cli::flags::SolverFlags,
     quiet: bool,
 ) -> anyhow::Result<i32> {
     let started = std::time::Instant::now();
-    let deadline = gigasite::deadline::Deadline::from_limit(cli::effective_time_limit(time_limit));
+    let deadline = gigasite::deadline::Deadline::from_limit(run.limit_s());
     let pm = gigasite::pmedian::read(file)?;
     let problem = pm.problem();
     let opts = SolveOptions {
-        backend: solver,
+        backend: run.solver,
         time_limit_s: None,
         mip_gap: 0.0,
     };
@@ -380,10 +370,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Pmedian {
             file,
             json,
-            solver,
-            time_limit,
+            run,
             quiet,
-        } => pmedian_command(&file, json, solver, time_limit, quiet),
+        } => pmedian_command(&file, json, &run, quiet),
         Command::Batch { scenarios, flags } => cli::batch::batch(scenarios, flags),
         Command::Sweep {
             scenario,

@@ -14,7 +14,7 @@ use gigasite::batch::{
 };
 use gigasite::progress::Stage;
 use gigasite::shard::{plan_text, run_shard, Shard};
-use gigasite::solve::{Backend, SolveOptions};
+use gigasite::solve::SolveOptions;
 use gigasite::sweep::{parse_sets, sweep_tasks, write_pareto};
 
 /// Flags shared by batch and sweep.
@@ -42,16 +42,8 @@ pub struct RunFlags {
     /// Skip scenarios whose inputs match a finished result in the output folder.
     #[arg(long)]
     pub resume: bool,
-    #[arg(long, default_value = "microlp")]
-    pub solver: Backend,
-    /// Per-scenario time limit, seconds (>= 0; `inf` for no limit).
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        value_parser = crate::cli::parse_time_limit,
-        allow_hyphen_values = true
-    )]
-    pub time_limit: Option<f64>,
+    #[command(flatten)]
+    pub run: crate::cli::flags::SolverFlags,
     /// Overrides every scenario's sites.mip_gap.
     #[arg(long)]
     pub mip_gap: Option<f64>,
@@ -151,8 +143,8 @@ fn options(flags: &RunFlags, out: &std::path::Path) -> anyhow::Result<BatchOptio
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         resume: flags.resume,
         solve: SolveOptions {
-            backend: flags.solver,
-            time_limit_s: crate::cli::effective_time_limit(flags.time_limit),
+            backend: flags.run.solver,
+            time_limit_s: flags.run.limit_s(),
             mip_gap: 0.0,
         },
         mip_gap: flags.mip_gap,

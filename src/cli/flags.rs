@@ -2,6 +2,31 @@
 //! `batch`, `sweep`) and what to decide beyond the optimum (`solve`).
 
 use gigasite::scenario::Scenario;
+use gigasite::solve::Backend;
+
+/// `--solver` and `--time-limit`, shared by `solve`, `pmedian`, `batch` and `sweep`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SolverFlags {
+    /// Solver backend: microlp (pure Rust) or highs (needs the `highs` feature).
+    #[arg(long, default_value = "microlp")]
+    pub solver: Backend,
+    /// Stop after this many seconds (per scenario in batch and sweep) with the best
+    /// answer found (exit 3); a number >= 0, `inf` (or 1e9 and more) for no limit.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = super::parse_time_limit,
+        allow_hyphen_values = true
+    )]
+    pub time_limit: Option<f64>,
+}
+
+impl SolverFlags {
+    /// The time limit to run under (None: no limit).
+    pub fn limit_s(&self) -> Option<f64> {
+        super::effective_time_limit(self.time_limit)
+    }
+}
 
 /// `--include` and `--exclude`: added to the scenario's `sites.include` and
 /// `sites.exclude`.
