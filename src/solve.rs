@@ -134,13 +134,20 @@ pub fn solve_until(
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    if !opts.backend.available() {
-        return Err(solver_err(
+    backend_available(opts)?;
+    crate::engine::solve(problem, opts, deadline, progress)
+}
+
+/// An error when the chosen backend is not in this build.
+fn backend_available(opts: &SolveOptions) -> Result<()> {
+    if opts.backend.available() {
+        Ok(())
+    } else {
+        Err(solver_err(
             opts,
             "this build has no HiGHS backend: rebuild with `--features highs`".into(),
-        ));
+        ))
     }
-    crate::engine::solve(problem, opts, deadline, progress)
 }
 
 /// [`solve_until`], then the best plans and regrets `d` asks for
@@ -152,12 +159,7 @@ pub fn decide_until(
     progress: &dyn Progress,
     d: &crate::engine::ranking::Decisions,
 ) -> Result<(Outcome, crate::engine::ranking::Decided)> {
-    if !opts.backend.available() {
-        return Err(solver_err(
-            opts,
-            "this build has no HiGHS backend: rebuild with `--features highs`".into(),
-        ));
-    }
+    backend_available(opts)?;
     crate::engine::ranking::decide(problem, opts, deadline, progress, d)
 }
 
