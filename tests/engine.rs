@@ -110,3 +110,48 @@ fn an_expired_deadline_still_gives_a_plan_and_a_proven_bound() {
     }
     assert!(checked >= 10, "{checked}");
 }
+
+/// The swap search ends at a local optimum: no single swap of an open site for a
+/// closed one gives a cheaper plan (checked over every swap), and it never returns a
+/// dearer plan than it was given.
+#[test]
+fn the_swap_search_ends_where_no_single_swap_improves() {
+    use gigasite::engine::{heuristic, Engine};
+    let mut rng = SplitMix64::new(31);
+    let mut improved = 0;
+    for case in 0..60 {
+        let k = 1 + case % 6;
+        let sites = (k + 6 + rng.below(10)).min(20);
+        let demand = 50 + rng.below(100);
+        let p = random_problem(&mut rng, sites, demand, k);
+        let eng = Engine::new(&p, Deadline::never(), 0.0);
+        // Start from the first feasible plan in enumeration order (not a good one).
+        let Some(start) = all_plans(&p).last().map(|b| b.0.clone()) else {
+            continue;
+        };
+        let mut inc = None;
+        assert!(eng.offer(&mut inc, start), "case {case}");
+        let inc = inc.unwrap();
+        let out = heuristic::interchange(&eng, inc.clone(), 1000);
+        assert!(out.cost <= inc.cost + 1e-9 * inc.cost, "case {case}");
+        improved += usize::from(out.cost < inc.cost);
+        assert_eq!(eng.evaluate(&out.open), Some(out.cost), "case {case}");
+        for r in 0..k {
+            for i in 0..p.sites.len() {
+                if out.open.contains(&i) {
+                    continue;
+                }
+                let mut open = out.open.clone();
+                open[r] = i;
+                if let Some(c) = eng.evaluate(&open) {
+                    assert!(
+                        c >= out.cost - 1e-9 * out.cost,
+                        "case {case}: swapping slot {r} for site {i} gives {c} < {}",
+                        out.cost
+                    );
+                }
+            }
+        }
+    }
+    assert!(improved >= 20, "{improved} starts improved");
+}

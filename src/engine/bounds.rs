@@ -24,7 +24,13 @@ pub struct Lagrangian {
     /// The best plan met on the way.
     pub incumbent: Option<Incumbent>,
     pub iterations: usize,
+    /// Plans to start a swap search from: the completed relaxed choices of the last
+    /// steps that raised the bound (distinct, newest last).
+    pub starts: Vec<Vec<usize>>,
 }
+
+/// Swap-search starts kept from the relaxation.
+const STARTS: usize = 8;
 
 /// Usable sites by ascending ρ, ties by id.
 pub fn order_by(eng: &Engine, rho: &[f64]) -> Vec<usize> {
@@ -101,6 +107,7 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
         sum_lambda: 0.0,
         incumbent: None,
         iterations: 0,
+        starts: Vec::new(),
     };
     // Steps are as dear as the lists are long: many on small problems, fewer on
     // continental ones (each step visits a prefix of every list).
@@ -126,7 +133,8 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
         let sum_lambda: f64 = lambda.iter().sum();
         let bound = sum_lambda + sum_rho;
         best.iterations = it + 1;
-        if !best.bound.is_finite() || bound > best.bound + eng.tol(best.bound) * 1e-3 {
+        let raised = !best.bound.is_finite() || bound > best.bound + eng.tol(best.bound) * 1e-3;
+        if raised {
             best.bound = bound;
             best.lambda = lambda.clone();
             best.rho = rho.clone();
@@ -140,6 +148,16 @@ pub fn lagrangian(eng: &Engine, progress: &dyn Progress) -> Lagrangian {
             }
         }
         if let Some(open) = heuristic::complete(eng, &order, &[]) {
+            if raised {
+                let mut key = open.clone();
+                key.sort_unstable();
+                if !best.starts.contains(&key) {
+                    if best.starts.len() == STARTS {
+                        best.starts.remove(0);
+                    }
+                    best.starts.push(key);
+                }
+            }
             eng.offer(&mut incumbent, open);
         }
         let upper = incumbent.as_ref().map(|b| b.cost);

@@ -38,7 +38,7 @@ pub struct Branched {
 /// branching (measured on OR-Library pmed: p = 5–10 need up to ~20,000 nodes; p >= 40
 /// either close within ~1,600 or stall).
 fn node_budget(k: usize) -> usize {
-    if k <= 20 {
+    if k <= 20 || std::env::var("NOSTALL").is_ok() {
         100_000
     } else {
         2_000
@@ -147,7 +147,11 @@ pub fn run(
             continue;
         }
         let mut stalled = false;
-        if eng.p.k > 20 && nodes > 0 && nodes.is_multiple_of(STALL_ROUND) {
+        if std::env::var("NOSTALL").is_err()
+            && eng.p.k > 20
+            && nodes > 0
+            && nodes.is_multiple_of(STALL_ROUND)
+        {
             // The heap pops the least bound first: node.bound is the tree's bound.
             let gap = upper - node.bound.min(least_closed);
             stalled = gap > 0.9 * gap_at_round;
@@ -265,10 +269,22 @@ impl<'a> Local<'a> {
                 rho[a as usize] += c - lam;
             }
         }
+        let mut is_forced = vec![false; self.sites.len()];
+        for &f in &node.forced {
+            is_forced[f as usize] = true;
+        }
         let mut order: Vec<u32> = (0..self.sites.len() as u32)
-            .filter(|&a| !node.forbidden[a as usize] && !node.forced.contains(&a))
+            .filter(|&a| !node.forbidden[a as usize] && !is_forced[a as usize])
             .collect();
-        order.sort_by(|&a, &b| rho[a as usize].total_cmp(&rho[b as usize]).then(a.cmp(&b)));
+        let by_rho =
+            |a: &u32, b: &u32| rho[*a as usize].total_cmp(&rho[*b as usize]).then(a.cmp(b));
+        let need = p.k.saturating_sub(node.forced.len());
+        if p.max_per_country.is_none() && need < order.len() {
+            // Only the `need` least ρ are taken (and the next one, for the bounds).
+            order.select_nth_unstable_by(need, by_rho);
+            order.truncate(need + 1);
+        }
+        order.sort_by(by_rho);
         let mut chosen = node.forced.clone();
         let mut per = vec![0usize; p.countries.len()];
         for &f in &chosen {
@@ -368,19 +384,31 @@ impl<'a> Local<'a> {
             .collect()
     }
 
-    /// Closes, in the node's subtree, every free site whose bound with it forced (the
-    /// relaxed choice with it swapped in for the dearest free chosen site, or added
-    /// past the cap's alternatives) exceeds the best plan.
+    /// Fixes sites in the node's subtree by the relaxation's bound at its λ (without
+    /// a country cap, where the swap bounds below are exact relaxation values):
+    /// closes every free site whose bound with it forced (swapped in for the dearest
+    /// free chosen site) cannot beat the best plan, then opens every free chosen site
+    /// whose bound with it closed (replaced by the cheapest site left) cannot.
     fn fix_by_bounds(&self, mut node: Node, r: &Relaxed, upper: f64) -> Node {
-        if !upper.is_finite() || self.eng.p.max_per_country.is_some() {
+        let eng = self.eng;
+        if !upper.is_finite() || eng.p.max_per_country.is_some() {
             // With a country cap the swap bound is not valid as computed; skip.
             return node;
+        }
+        let n = self.sites.len();
+        let mut is_forced = vec![false; n];
+        for &f in &node.forced {
+            is_forced[f as usize] = true;
+        }
+        let mut is_chosen = vec![false; n];
+        for &a in &r.chosen {
+            is_chosen[a as usize] = true;
         }
         let free_chosen: Vec<u32> = r
             .chosen
             .iter()
             .copied()
-            .filter(|a| !node.forced.contains(a))
+            .filter(|&a| !is_forced[a as usize])
             .collect();
         let Some(dearest) = free_chosen
             .iter()
@@ -389,14 +417,25 @@ impl<'a> Local<'a> {
         else {
             return node;
         };
-        let tol = self.eng.tol(upper);
-        for a in 0..self.sites.len() {
-            if node.forbidden[a] || r.chosen.contains(&(a as u32)) {
+        let mut cheapest_left = f64::INFINITY;
+        for ((closed, &chosen), &rho) in node.forbidden.iter_mut().zip(&is_chosen).zip(&r.rho) {
+            if *closed || chosen {
                 continue;
             }
-            let with_a = r.bound - dearest + r.rho[a];
-            if with_a > upper + tol {
-                node.forbidden[a] = true;
+            if !eng.can_beat(r.bound - dearest + rho, upper) {
+                *closed = true;
+            } else {
+                cheapest_left = cheapest_left.min(rho);
+            }
+        }
+        if cheapest_left.is_finite() {
+            for &a in &free_chosen {
+                if !eng.can_beat(r.bound - r.rho[a as usize] + cheapest_left, upper) {
+                    node.forced.push(a);
+                    for &c in &self.conflicts[a as usize] {
+                        node.forbidden[c as usize] = true;
+                    }
+                }
             }
         }
         node

@@ -146,8 +146,19 @@ pub fn greedy_add(eng: &Engine) -> Option<Incumbent> {
     found
 }
 
+/// The swap search over every site when there is an allocation cost
+/// ([`interchange`]), else first-improvement swaps between the plan and the cheapest
+/// sites by ρ.
+pub fn improve(eng: &Engine, inc: Incumbent, rho: &[f64]) -> Incumbent {
+    if eng.alloc.is_empty() {
+        improve_by_pool(eng, inc, rho)
+    } else {
+        interchange(eng, inc, 20 * eng.p.k + 100)
+    }
+}
+
 /// First-improvement swaps between the plan and the cheapest sites by ρ.
-pub fn improve(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
+fn improve_by_pool(eng: &Engine, mut inc: Incumbent, rho: &[f64]) -> Incumbent {
     const POOL: usize = 48;
     const MAX_EVALUATIONS: usize = 4000;
     let order = order_by(eng, rho);
@@ -227,4 +238,120 @@ pub fn restricted(
         super::master::End::Infeasible => Ok((None, set.len())),
         _ => Ok((best, set.len())),
     }
+}
+
+/// Best-improvement swap search over every usable site (Whitaker's fast interchange):
+/// each pass prices every swap (site in, open site out) from the nearest and second
+/// nearest open site of each demand point, in one walk over each candidate's demand
+/// list plus O(k) per candidate, and makes the best swap that is a plan. Prices only
+/// screen swaps: each is checked and costed by [`Engine::evaluate`] before it is
+/// made. Stops when no swap improves, after `max_passes` or at the deadline.
+pub fn interchange(eng: &Engine, mut inc: Incumbent, max_passes: usize) -> Incumbent {
+    let p = eng.p;
+    let alloc = &eng.alloc;
+    if alloc.is_empty() || p.k == 0 {
+        return inc;
+    }
+    let k = p.k;
+    let none = u32::MAX;
+    let mut slot_of = vec![none; p.sites.len()];
+    // Per open slot: the finite part of the cost of closing it, and the points only
+    // it serves (closing it leaves them unserved unless the incoming site reaches them).
+    let mut loss = vec![0.0f64; k];
+    let mut unique = vec![0u32; k];
+    let mut adj = vec![0.0f64; k];
+    let mut covered = vec![0u32; k];
+    let (mut d1, mut d2, mut s1) = (
+        vec![0.0f64; alloc.lists.len()],
+        vec![0.0f64; alloc.lists.len()],
+        vec![0u32; alloc.lists.len()],
+    );
+    for _ in 0..max_passes {
+        if eng.deadline.passed() {
+            break;
+        }
+        slot_of.iter_mut().for_each(|s| *s = none);
+        for (r, &s) in inc.open.iter().enumerate() {
+            slot_of[s] = r as u32;
+        }
+        loss.iter_mut().for_each(|x| *x = 0.0);
+        unique.iter_mut().for_each(|x| *x = 0);
+        for (l, list) in alloc.lists.iter().enumerate() {
+            let mut open = list
+                .costs
+                .iter()
+                .filter(|(_, s)| slot_of[*s as usize] != none);
+            let Some(&(c1, a)) = open.next() else {
+                return inc; // an unserved point: not a plan this search understands
+            };
+            d1[l] = c1;
+            s1[l] = slot_of[a as usize];
+            d2[l] = open.next().map_or(f64::INFINITY, |x| x.0);
+            let r = s1[l] as usize;
+            if d2[l].is_finite() {
+                loss[r] += d2[l] - d1[l];
+            } else {
+                unique[r] += 1;
+            }
+        }
+        let fixed: Vec<bool> = inc.open.iter().map(|s| p.forced.contains(s)).collect();
+        let mut swaps: Vec<(f64, usize, usize)> = Vec::new();
+        for &i in &eng.usable {
+            if slot_of[i] != none {
+                continue;
+            }
+            adj.iter_mut().for_each(|x| *x = 0.0);
+            covered.iter_mut().for_each(|x| *x = 0);
+            let mut gain = 0.0;
+            for &(l, c) in &alloc.by_site[i] {
+                let l = l as usize;
+                let (a, b, r) = (d1[l], d2[l], s1[l] as usize);
+                if c < a {
+                    gain += c - a;
+                }
+                if b.is_finite() {
+                    adj[r] += if c < a {
+                        a - b
+                    } else if c < b {
+                        c - b
+                    } else {
+                        0.0
+                    };
+                } else {
+                    covered[r] += 1;
+                    adj[r] += (c - a).max(0.0);
+                }
+            }
+            let price = |r: usize| {
+                (covered[r] == unique[r] && !fixed[r])
+                    .then(|| eng.floor[i] - eng.floor[inc.open[r]] + gain + loss[r] + adj[r])
+            };
+            let improving = (0..k)
+                .filter_map(|r| price(r).map(|d| (d, r)))
+                .filter(|&(d, _)| d < -eng.tol(inc.cost));
+            let mut mine: Vec<(f64, usize)> = improving.collect();
+            mine.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            // The few cheapest swaps for this site (the cheapest may break a limit).
+            swaps.extend(mine.into_iter().take(4).map(|(d, r)| (d, i, r)));
+        }
+        // The cheapest priced swap that is a plan.
+        swaps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let best = swaps.iter().take(64).copied().find(|&(_, i, r)| {
+            let mut open = inc.open.clone();
+            open[r] = i;
+            eng.evaluate(&open).is_some()
+        });
+        let Some((_, i, r)) = best else { break };
+        let mut open = inc.open.clone();
+        open[r] = i;
+        match eng.evaluate(&open) {
+            Some(c) if c < inc.cost - eng.tol(inc.cost) => {
+                let mut better = None;
+                eng.offer(&mut better, open);
+                inc = better.expect("feasible, just evaluated");
+            }
+            _ => break,
+        }
+    }
+    inc
 }

@@ -63,6 +63,9 @@ pub struct Engine<'a> {
     pub mip_gap: f64,
     /// Squared chord of the separation distance (see [`crate::geodesy::closer_than`]).
     sep_chord_2: f64,
+    /// Every plan costs a whole number (all fixed, grid and allocation costs are
+    /// integers, as in OR-Library's p-median): a bound above U − 1 then proves U.
+    pub integral: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -73,7 +76,7 @@ impl<'a> Engine<'a> {
             is_usable[f] = false;
         }
         let usable: Vec<usize> = (0..n).filter(|&s| is_usable[s]).collect();
-        let floor = p.sites.iter().map(|s| s.floor_eur()).collect();
+        let floor: Vec<f64> = p.sites.iter().map(|s| s.floor_eur()).collect();
         let alloc = if p.has_latency_cost() {
             Allocation::new(
                 n,
@@ -109,12 +112,14 @@ impl<'a> Engine<'a> {
                 cover.push(c);
             }
         }
+        let integral = costs_are_integers(&usable, &floor, &alloc);
         Engine {
             p,
             usable,
             is_usable,
             floor,
             alloc,
+            integral,
             cover,
             covers,
             deadline,
@@ -255,10 +260,39 @@ impl<'a> Engine<'a> {
         REL_TOL * cost.abs() + 1e-6
     }
 
-    /// Whether a bound proves a cost optimal within the gap.
+    /// Whether a bound proves a cost optimal within the gap. With integer costs a
+    /// bound above U − 1 also does: no plan costs strictly between it and U.
     pub fn closed(&self, upper: f64, lower: f64) -> bool {
         upper - lower <= self.mip_gap * upper.abs() + self.tol(upper)
+            || (self.integral && upper - lower < 1.0 - self.tol(upper))
     }
+
+    /// The bound `lower` proves on every plan: itself, or with integer costs the
+    /// least whole number not below it (less the tolerance).
+    pub fn proven(&self, lower: f64) -> f64 {
+        if self.integral && lower.is_finite() {
+            (lower - self.tol(lower)).ceil().max(lower)
+        } else {
+            lower
+        }
+    }
+
+    /// The least plan cost a bound `lower` leaves possible, for tests of the form
+    /// "cannot beat U": `lower` itself, or with integer costs its proven ceiling.
+    pub fn can_beat(&self, lower: f64, upper: f64) -> bool {
+        self.proven(lower) < upper - self.tol(upper)
+    }
+}
+
+/// Whether every cost a plan adds up is a whole number small enough to add exactly.
+fn costs_are_integers(usable: &[usize], floor: &[f64], alloc: &Allocation) -> bool {
+    const EXACT: f64 = (1u64 << 50) as f64;
+    let whole = |x: f64| x.fract() == 0.0 && x.abs() < EXACT;
+    usable.iter().all(|&s| whole(floor[s]))
+        && alloc
+            .lists
+            .iter()
+            .all(|l| l.costs.iter().all(|&(c, _)| whole(c)))
 }
 
 /// The best plan known: its open sites, cost and full plan (grid lines).
@@ -369,6 +403,24 @@ pub(crate) fn prove(
     if let Some(b) = &best {
         best = Some(heuristic::improve(eng, b.clone(), &lag.rho));
     }
+    // More starts: the relaxed choices of the relaxation's last steps, each swapped
+    // to a local optimum (near the dual optimum they often lie close to the optimum).
+    for start in &lag.starts {
+        if eng.deadline.passed() {
+            break;
+        }
+        let mut found = None;
+        if !eng.offer(&mut found, start.clone()) {
+            continue;
+        }
+        let found = heuristic::improve(eng, found.expect("offered"), &lag.rho);
+        if best
+            .as_ref()
+            .is_none_or(|b| found.cost < b.cost - eng.tol(b.cost))
+        {
+            best = Some(found);
+        }
+    }
     let lower_lag = lag.bound;
 
     // Elimination; when many sites survive, the optimum over a restricted set gives a
@@ -412,7 +464,7 @@ pub(crate) fn prove(
             outcome.milp = Some(stats);
             let b = best.expect("checked");
             let lb = lower_lag.min(b.cost);
-            return Ok(finish(outcome, Status::Optimal, b, lb));
+            return Ok(finish(eng, outcome, Status::Optimal, b, lb));
         }
     }
 
@@ -443,7 +495,7 @@ pub(crate) fn prove(
             } else {
                 status
             };
-            return Ok(finish(outcome, status, b, lb));
+            return Ok(finish(eng, outcome, status, b, lb));
         }
     }
 
@@ -486,12 +538,13 @@ pub(crate) fn prove(
             } else {
                 Status::TimeLimit
             };
-            Ok(finish(outcome, status, b, lb))
+            Ok(finish(eng, outcome, status, b, lb))
         }
     }
 }
 
-fn finish(mut o: Outcome, status: Status, b: Incumbent, lower: f64) -> Outcome {
+fn finish(eng: &Engine, mut o: Outcome, status: Status, b: Incumbent, lower: f64) -> Outcome {
+    let lower = eng.proven(lower).min(b.cost);
     o.status = status;
     o.objective_eur = Some(b.cost);
     o.best_bound_eur = lower.is_finite().then_some(lower);
