@@ -175,7 +175,11 @@ pub struct Demand {
 /// Counts of candidates per eligibility rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleCounts {
+    /// Candidates measured (all parcels, unless the time limit stopped the stage).
     pub candidates: usize,
+    /// Parcels left unmeasured when the time limit passed (omitted when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unmeasured: usize,
     pub eligible: usize,
     /// Each ineligible candidate counted once, by the first rule it fails (MODEL order).
     pub removed_by_rule: BTreeMap<&'static str, usize>,
@@ -183,9 +187,25 @@ pub struct RuleCounts {
     pub failing_rule: BTreeMap<&'static str, usize>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Parcels the time limit left unmeasured, and what bounds the plans that use them.
+#[derive(Debug, Clone)]
+pub struct Unmeasured {
+    pub parcels: usize,
+    /// A bound on every plan that opens at least one unmeasured parcel: the least
+    /// cost floor among them plus the k − 1 least floors among the other parcels.
+    pub plans_bound_eur: f64,
+}
+
 /// The candidates stage's result.
 pub struct Candidates {
+    /// The measured parcels, in land-layer order (every parcel unless `unmeasured`).
     pub all: Vec<Candidate>,
+    /// Set when the time limit stopped the measuring (see [`measure_parcels`]).
+    pub unmeasured: Option<Unmeasured>,
     /// Indices into `all` of the eligible candidates, in land-layer order.
     pub eligible: Vec<usize>,
     pub demand: Vec<Demand>,
@@ -298,14 +318,36 @@ impl<'a> Context<'a> {
         (zone, warning)
     }
 
+    /// A bound on the cost of any plan's site on this parcel, from the parcel and its
+    /// zone alone: land, energy and carbon (fibre, grid and allocation costs are
+    /// never negative). Infinite when a rule known without measuring (availability,
+    /// area, exclusion by id, no zone) makes it ineligible.
+    fn cost_floor(&self, parcel: &crate::layers::LandParcel, zone: Option<usize>) -> f64 {
+        let sc = self.scenario;
+        let Some(z) = zone else {
+            return f64::INFINITY;
+        };
+        if !parcel.available
+            || parcel.area_ha < sc.facility.land_ha
+            || self.excluded.contains(parcel.id.as_str())
+        {
+            return f64::INFINITY;
+        }
+        let energy = Energy::of(sc, parcel, Some(&self.layers.prices[z]));
+        sc.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2
+            + energy.cost_energy_eur
+            + energy.cost_carbon_eur
+    }
+
+    /// The parcel measured, with its zone (and the zone's warning) already found.
     fn candidate(
         &self,
         p: usize,
         parcel: &crate::layers::LandParcel,
+        (zone, warning): (Option<usize>, Option<String>),
     ) -> (Candidate, Option<String>) {
         let sc = self.scenario;
         let loc = parcel.location;
-        let (zone, warning) = self.zone(&parcel.id, loc);
         let zone_data = zone.map(|z| &self.layers.prices[z]);
         let price = zone_data.map(|z| z.price_eur_per_mwh);
         let country = parcel
@@ -500,21 +542,11 @@ pub fn derive_until(
     layers: &Layers,
     deadline: Deadline,
 ) -> Result<Candidates> {
-    use rayon::prelude::*;
     check_carbon_intensities(scenario, layers)?;
     let ctx = Context::new(scenario, layers, deadline)?;
     deadline.check(STAGE)?;
-    let measured: Vec<(Candidate, Option<String>)> = layers
-        .land
-        .par_iter()
-        .enumerate()
-        .map(|(p, parcel)| {
-            if p % 2048 == 0 {
-                deadline.check(STAGE)?;
-            }
-            Ok(ctx.candidate(p, parcel))
-        })
-        .collect::<Result<_>>()?;
+    let until = deadline.earlier_by(after_measuring_s(scenario, layers, &ctx, deadline));
+    let (measured, unmeasured) = measure_parcels(&ctx, scenario, layers, until)?;
     let mut warnings = Vec::new();
     let all: Vec<Candidate> = measured
         .into_iter()
@@ -524,10 +556,29 @@ pub fn derive_until(
         })
         .collect();
     let eligible: Vec<usize> = (0..all.len()).filter(|&i| all[i].eligible()).collect();
-    deadline.check(STAGE)?;
-    let demand = demand_reach(scenario, layers, &ctx.network, &all, &eligible, deadline)?;
-    let counts = rule_counts(scenario, &all, eligible.len());
+    // Stopped by the deadline: the measured parcels' demand reach is still needed for
+    // a plan (one search of the network per demand point).
+    let demand_deadline = if unmeasured.is_some() {
+        Deadline::never()
+    } else {
+        deadline.check(STAGE)?;
+        deadline
+    };
+    let demand = demand_reach(scenario, layers, &ctx.network, &all, &eligible, demand_deadline)?;
+    let mut counts = rule_counts(scenario, &all, eligible.len());
+    counts.unmeasured = unmeasured.as_ref().map_or(0, |u| u.parcels);
+    if let Some(u) = &unmeasured {
+        warnings.push(format!(
+            "the time limit passed while measuring parcels: {} of {} were measured (the \
+             cheapest first by land, energy and carbon cost); every plan using another \
+             costs at least {:.1} M EUR",
+            all.len(),
+            layers.land.len(),
+            u.plans_bound_eur / 1e6
+        ));
+    }
     Ok(Candidates {
+        unmeasured,
         all,
         eligible,
         demand,
@@ -535,6 +586,256 @@ pub fn derive_until(
         warnings,
         network: ctx.network,
     })
+}
+
+/// Seconds to leave, when the measuring may be stopped, for what runs after it on
+/// the measured parcels: the demand points' network searches (one is timed here; the
+/// rest are taken to run as many at a time as there are threads, at half the speed,
+/// since they share the memory bus) and a margin for the model, the first search step
+/// and the output. Zero without a time limit.
+fn after_measuring_s(
+    scenario: &Scenario,
+    layers: &Layers,
+    ctx: &Context<'_>,
+    deadline: Deadline,
+) -> f64 {
+    const MARGIN_S: f64 = 0.4;
+    if deadline.instant().is_none() {
+        return 0.0;
+    }
+    if !needs_demand_rtt(scenario) {
+        return MARGIN_S;
+    }
+    let first = layers
+        .demand
+        .iter()
+        .find_map(|d| ctx.network.entry(d.location));
+    let searches = first.map_or(0.0, |e| {
+        let t = std::time::Instant::now();
+        let _ = ctx.network.distances_from(&e);
+        let waves = layers
+            .demand
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1));
+        2.0 * t.elapsed().as_secs_f64() * waves as f64
+    });
+    searches + MARGIN_S
+}
+
+/// Parcels per measuring step; the deadline is checked between steps.
+const CHUNK: usize = 4096;
+/// Measured parcels kept for the model when the deadline stops the measuring.
+const KEEP: usize = 16_384;
+
+/// Measures every parcel, cheapest first by its cost floor (land, energy and carbon
+/// from its zone) in steps of [`CHUNK`], and returns them in land-layer order. With a
+/// country cap the order takes each country's cheapest parcel, then each country's
+/// second cheapest, and so on, so that any prefix can hold a plan. When the deadline
+/// passes, the first step is still measured (a plan needs some sites), at most
+/// [`KEEP`] measured parcels go on, and the rest are left unmeasured with a bound on
+/// every plan that uses them. The order does not change what is measured when the
+/// stage completes.
+fn measure_parcels(
+    ctx: &Context<'_>,
+    scenario: &Scenario,
+    layers: &Layers,
+    deadline: Deadline,
+) -> Result<(Vec<(Candidate, Option<String>)>, Option<Unmeasured>)> {
+    use rayon::prelude::*;
+    let land = &layers.land;
+    let zones: Vec<(Option<usize>, Option<String>)> = land
+        .par_iter()
+        .enumerate()
+        .map(|(p, parcel)| {
+            if p % 8192 == 0 {
+                deadline.check(STAGE)?;
+            }
+            Ok(ctx.zone(&parcel.id, parcel.location))
+        })
+        .collect::<Result<_>>()?;
+    let floors = Floors::new(ctx, scenario, layers, &zones);
+    let order = floors.order(scenario, land);
+    let mut zones: Vec<Option<(Option<usize>, Option<String>)>> =
+        zones.into_iter().map(Some).collect();
+    let mut measured: Vec<(u32, (Candidate, Option<String>))> = Vec::with_capacity(land.len());
+    let mut done = 0;
+    for chunk in order.chunks(CHUNK) {
+        if done > 0 && deadline.passed() {
+            // Past the deadline only the first parcels go on to the model, few
+            // enough for the stages after this one to take a moment.
+            done = done.min(KEEP);
+            let mut kept = vec![false; land.len()];
+            for &p in &order[..done] {
+                kept[p as usize] = true;
+            }
+            measured.retain(|m| kept[m.0 as usize]);
+            break;
+        }
+        let zoned: Vec<(u32, (Option<usize>, Option<String>))> = chunk
+            .iter()
+            .map(|&p| (p, zones[p as usize].take().expect("measured once")))
+            .collect();
+        measured.par_extend(zoned.into_par_iter().map(|(p, z)| {
+            let parcel = &land[p as usize];
+            (p, ctx.candidate(p as usize, parcel, z))
+        }));
+        done += chunk.len();
+    }
+    let unmeasured = (done < land.len()).then(|| Unmeasured {
+        parcels: land.len() - done,
+        plans_bound_eur: floors.plans_bound(scenario, &order[done..]),
+    });
+    measured.par_sort_unstable_by_key(|m| m.0);
+    Ok((measured.into_iter().map(|m| m.1).collect(), unmeasured))
+}
+
+/// Every parcel's cost floor and country (its own, else its zone's), for the order
+/// of measuring and the bound on plans through parcels left unmeasured.
+struct Floors {
+    floor: Vec<f64>,
+    /// Country index per parcel (`countries` long for none).
+    country: Vec<u32>,
+    countries: usize,
+}
+
+impl Floors {
+    fn new(
+        ctx: &Context<'_>,
+        scenario: &Scenario,
+        layers: &Layers,
+        zones: &[(Option<usize>, Option<String>)],
+    ) -> Floors {
+        use rayon::prelude::*;
+        let floor: Vec<f64> = layers
+            .land
+            .par_iter()
+            .zip(zones)
+            .map(|(parcel, z)| ctx.cost_floor(parcel, z.0))
+            .collect();
+        let mut names: BTreeMap<&str, u32> = BTreeMap::new();
+        let of = |p: usize| {
+            layers.land[p].country.as_deref().or_else(|| {
+                zones[p]
+                    .0
+                    .and_then(|z| layers.prices[z].country.as_deref())
+            })
+        };
+        if scenario.sites.max_per_country.is_some() {
+            for p in 0..layers.land.len() {
+                if let Some(c) = of(p) {
+                    let n = names.len() as u32;
+                    names.entry(c).or_insert(n);
+                }
+            }
+        }
+        let countries = names.len();
+        let country = (0..layers.land.len())
+            .map(|p| of(p).and_then(|c| names.get(c).copied()).unwrap_or(countries as u32))
+            .collect();
+        Floors {
+            floor,
+            country,
+            countries,
+        }
+    }
+
+    /// Included parcels first (the model needs them whatever their cost), then by
+    /// floor; with a country cap, by rank within the country first.
+    fn order(&self, scenario: &Scenario, land: &[crate::layers::LandParcel]) -> Vec<u32> {
+        use rayon::prelude::*;
+        let included: std::collections::HashSet<&str> =
+            scenario.sites.include.iter().map(String::as_str).collect();
+        let later = |p: u32| !included.contains(land[p as usize].id.as_str());
+        let by_floor = |a: &u32, b: &u32| {
+            later(*a)
+                .cmp(&later(*b))
+                .then(self.floor[*a as usize].total_cmp(&self.floor[*b as usize]))
+                .then(a.cmp(b))
+        };
+        let mut order: Vec<u32> = (0..land.len() as u32).collect();
+        order.par_sort_unstable_by(by_floor);
+        if scenario.sites.max_per_country.is_some() {
+            let mut seen = vec![0u32; self.countries + 1];
+            let mut rank = vec![0u32; land.len()];
+            for &p in &order {
+                let c = self.country[p as usize] as usize;
+                rank[p as usize] = seen[c];
+                seen[c] += 1;
+            }
+            order.par_sort_unstable_by(|a, b| {
+                later(*a)
+                    .cmp(&later(*b))
+                    .then(rank[*a as usize].cmp(&rank[*b as usize]))
+                    .then(by_floor(a, b))
+            });
+        }
+        order
+    }
+
+    /// A bound on every plan that opens at least one of `rest`: per country, the least
+    /// floor in `rest` plus the k − 1 least floors of the other parcels a plan may
+    /// hold with it (at most m per country, m − 1 more in its own); the least over
+    /// countries. Infinite when no plan can use them.
+    fn plans_bound(&self, scenario: &Scenario, rest: &[u32]) -> f64 {
+        let k = scenario.sites.count as usize;
+        let cap = scenario.sites.max_per_country.map(|m| m as usize);
+        let groups = self.countries + 1;
+        let none = self.countries;
+        let mut least_rest = vec![f64::INFINITY; groups];
+        for &p in rest {
+            let c = self.country[p as usize] as usize;
+            least_rest[c] = least_rest[c].min(self.floor[p as usize]);
+        }
+        // The k least floors per country (a plan never holds more from one).
+        let mut least: Vec<Vec<f64>> = vec![Vec::new(); groups];
+        for (p, &f) in self.floor.iter().enumerate() {
+            if !f.is_finite() {
+                continue;
+            }
+            let l = &mut least[self.country[p] as usize];
+            if l.len() < k || f < *l.last().expect("non-empty") {
+                let at = l.partition_point(|&x| x <= f);
+                l.insert(at, f);
+                l.truncate(k);
+            }
+        }
+        let mut bound = f64::INFINITY;
+        for (c, &f) in least_rest.iter().enumerate() {
+            if !f.is_finite() {
+                continue;
+            }
+            let mut others: Vec<f64> = Vec::new();
+            for (d, l) in least.iter().enumerate() {
+                let take = match cap {
+                    Some(m) if d != none => {
+                        if d == c {
+                            m.saturating_sub(1)
+                        } else {
+                            m
+                        }
+                    }
+                    _ => k,
+                };
+                // The parcel itself may be among its country's least: drop one copy
+                // of its floor (any parcel of equal floor leaves the same values).
+                let own = if d == c { l.iter().position(|&x| x == f) } else { None };
+                others.extend(
+                    l.iter()
+                        .enumerate()
+                        .filter(|&(i, _)| Some(i) != own)
+                        .map(|(_, &x)| x)
+                        .take(take),
+                );
+            }
+            if others.len() + 1 < k {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let sum: f64 = others[..k - 1].iter().sum();
+            bound = bound.min(f + sum);
+        }
+        bound + k as f64 * scenario.facility.capex_eur
+    }
 }
 
 /// RTT from every demand point to every eligible candidate with a path, kept only when
@@ -597,6 +898,7 @@ fn rule_counts(scenario: &Scenario, all: &[Candidate], eligible: usize) -> RuleC
         }
     }
     RuleCounts {
+        unmeasured: 0,
         candidates: all.len(),
         eligible,
         removed_by_rule,

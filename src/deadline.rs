@@ -39,6 +39,13 @@ impl Deadline {
         self.0
     }
 
+    /// The same deadline `seconds` earlier (for a stage that must leave time to the
+    /// stages after it); no limit stays no limit.
+    pub fn earlier_by(&self, seconds: f64) -> Self {
+        let back = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
+        Deadline(self.0.map(|d| d.checked_sub(back).unwrap_or_else(Instant::now)))
+    }
+
     /// Whether the deadline has passed.
     pub fn passed(&self) -> bool {
         self.0.is_some_and(|d| Instant::now() >= d)

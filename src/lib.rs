@@ -165,6 +165,10 @@ pub fn run_with_until(
             solve::solve_until(&problem, opts, deadline, progress).map(|o| (o, Default::default()))
         }
     })?;
+    let outcome = match &candidates.unmeasured {
+        Some(u) => solve::with_unmeasured(outcome, u.plans_bound_eur, opts.mip_gap),
+        None => outcome,
+    };
     seconds.insert("total", started.elapsed().as_secs_f64());
     Ok(RunResult {
         scenario: scenario.clone(),

@@ -116,6 +116,43 @@ pub struct Outcome {
     pub solver: &'static str,
 }
 
+/// An outcome over the measured parcels, widened to every parcel when the time limit
+/// left some unmeasured: every plan using one of them costs at least `plans_bound`,
+/// so the run's bound is the lesser of the two, and a plan is optimal only when that
+/// bound still meets it.
+pub fn with_unmeasured(mut o: Outcome, plans_bound: f64, mip_gap: f64) -> Outcome {
+    let measured = match o.status {
+        Status::Infeasible => f64::INFINITY,
+        _ => o.best_bound_eur.unwrap_or(f64::NEG_INFINITY),
+    };
+    let lower = measured.min(plans_bound);
+    match o.objective_eur {
+        Some(obj) => {
+            let tol = crate::engine::REL_TOL * obj.abs() + 1e-6;
+            if obj - lower > mip_gap * obj.abs() + tol {
+                o.status = Status::TimeLimit;
+            }
+            let lower = lower.min(obj);
+            o.best_bound_eur = lower.is_finite().then_some(lower);
+            o.gap = lower.is_finite().then(|| {
+                if obj.abs() > 0.0 {
+                    ((obj - lower) / obj.abs()).max(0.0)
+                } else {
+                    0.0
+                }
+            });
+        }
+        None if lower < f64::INFINITY => {
+            // No plan among the measured parcels, but an unmeasured one may hold one.
+            o.status = Status::NoSolution;
+            o.infeasibility.clear();
+            o.best_bound_eur = lower.is_finite().then_some(lower);
+        }
+        None => {}
+    }
+    o
+}
+
 /// Solves a problem to proven optimality within the gap, or until the time limit
 /// counted from now.
 pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome> {
