@@ -241,7 +241,12 @@ struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn new(scenario: &'a Scenario, layers: &'a Layers, deadline: Deadline) -> Result<Context<'a>> {
-        let network = Network::build_until(&layers.fibre, scenario.fibre.snap_km, deadline, STAGE)?;
+        // The network and the substations' index are built side by side.
+        let (network, substations) = rayon::join(
+            || Network::build_until(&layers.fibre, scenario.fibre.snap_km, deadline, STAGE),
+            || PointIndex::from_coords(&layers.grid.iter().map(|s| s.location).collect::<Vec<_>>()),
+        );
+        let network = network?;
         deadline.check(STAGE)?;
         let mut ixp_by_rank: Vec<usize> = (0..layers.fibre.ixps.len()).collect();
         ixp_by_rank.sort_by(|&a, &b| layers.fibre.ixps[a].id.cmp(&layers.fibre.ixps[b].id));
@@ -264,9 +269,7 @@ impl<'a> Context<'a> {
             layers,
             zones: PolygonIndex::new(layers.prices.iter().map(|z| &z.area).collect()),
             exclusions: PolygonIndex::new(layers.exclusions.iter().map(|e| &e.area).collect()),
-            substations: PointIndex::from_coords(
-                &layers.grid.iter().map(|s| s.location).collect::<Vec<_>>(),
-            ),
+            substations,
             network,
             ixps,
             ixp_by_rank,
@@ -564,7 +567,14 @@ pub fn derive_until(
         deadline.check(STAGE)?;
         deadline
     };
-    let demand = demand_reach(scenario, layers, &ctx.network, &all, &eligible, demand_deadline)?;
+    let demand = demand_reach(
+        scenario,
+        layers,
+        &ctx.network,
+        &all,
+        &eligible,
+        demand_deadline,
+    )?;
     let mut counts = rule_counts(scenario, &all, eligible.len());
     counts.unmeasured = unmeasured.as_ref().map_or(0, |u| u.parcels);
     if let Some(u) = &unmeasured {
@@ -714,11 +724,10 @@ impl Floors {
             .collect();
         let mut names: BTreeMap<&str, u32> = BTreeMap::new();
         let of = |p: usize| {
-            layers.land[p].country.as_deref().or_else(|| {
-                zones[p]
-                    .0
-                    .and_then(|z| layers.prices[z].country.as_deref())
-            })
+            layers.land[p]
+                .country
+                .as_deref()
+                .or_else(|| zones[p].0.and_then(|z| layers.prices[z].country.as_deref()))
         };
         if scenario.sites.max_per_country.is_some() {
             for p in 0..layers.land.len() {
@@ -730,7 +739,11 @@ impl Floors {
         }
         let countries = names.len();
         let country = (0..layers.land.len())
-            .map(|p| of(p).and_then(|c| names.get(c).copied()).unwrap_or(countries as u32))
+            .map(|p| {
+                of(p)
+                    .and_then(|c| names.get(c).copied())
+                    .unwrap_or(countries as u32)
+            })
             .collect();
         Floors {
             floor,
@@ -818,7 +831,11 @@ impl Floors {
                 };
                 // The parcel itself may be among its country's least: drop one copy
                 // of its floor (any parcel of equal floor leaves the same values).
-                let own = if d == c { l.iter().position(|&x| x == f) } else { None };
+                let own = if d == c {
+                    l.iter().position(|&x| x == f)
+                } else {
+                    None
+                };
                 others.extend(
                     l.iter()
                         .enumerate()
@@ -1041,6 +1058,105 @@ fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bound on plans through unmeasured parcels against the truth: for every
+    /// parcel u of a set, the optimum with u forced in; the least over u must not lie
+    /// below the bound. Also every eligible parcel's floor lies below its site cost.
+    #[test]
+    fn the_bound_on_plans_through_unmeasured_parcels_holds() {
+        use crate::generate::{generate, GenerateOptions, SplitMix64};
+        use crate::solve::{solve, Backend, SolveOptions};
+        let opts = SolveOptions {
+            backend: Backend::Microlp,
+            time_limit_s: None,
+            mip_gap: 0.0,
+        };
+        let (mut checked, mut finite) = (0, 0);
+        for (seed, cap) in [(1, Some(1)), (2, None), (3, Some(2)), (4, Some(1))] {
+            let dir =
+                std::env::temp_dir().join(format!("gigasite-floors-{seed}-{}", std::process::id()));
+            let g = GenerateOptions {
+                seed,
+                parcels: 120,
+                substations: 150,
+                routes: 40,
+                demand: 4,
+                countries: 4,
+                count: 3,
+                max_per_country: cap,
+                ..GenerateOptions::default()
+            };
+            generate(&dir, &g).unwrap();
+            let sc = Scenario::load(&dir.join("scenario.toml")).unwrap();
+            let layers = Layers::read(&sc.layers, &crate::progress::Silent).unwrap();
+            let cands = derive(&sc, &layers).unwrap();
+            let ctx = Context::new(&sc, &layers, Deadline::never()).unwrap();
+            let zones: Vec<_> = layers
+                .land
+                .iter()
+                .map(|p| ctx.zone(&p.id, p.location))
+                .collect();
+            let floors = Floors::new(&ctx, &sc, &layers, &zones);
+            for &i in &cands.eligible {
+                let c = &cands.all[i];
+                assert!(floors.floor[c.parcel] <= c.site_cost_eur() + 1e-6);
+            }
+            let problem = crate::model::Problem::new(
+                &sc,
+                &cands,
+                layers.grid.iter().map(|s| s.headroom_mw).collect(),
+            )
+            .unwrap();
+            // The optimum with each eligible parcel forced in.
+            let forced_optimum: Vec<f64> = (0..cands.eligible.len())
+                .map(|pos| {
+                    let mut p = problem.clone();
+                    p.forced = vec![pos];
+                    solve(&p, &opts)
+                        .unwrap()
+                        .objective_eur
+                        .unwrap_or(f64::INFINITY)
+                })
+                .collect();
+            let mut at = vec![usize::MAX; layers.land.len()];
+            for (pos, &i) in cands.eligible.iter().enumerate() {
+                at[cands.all[i].parcel] = pos;
+            }
+            let order = floors.order(&sc, &layers.land);
+            let mut rng = SplitMix64::new(seed);
+            for t in [0, 3, 10, 30, 60, 100] {
+                // The tail of the measuring order, and a random set of parcels.
+                let tail: Vec<u32> = order[t.min(order.len())..].to_vec();
+                let random: Vec<u32> = (0..layers.land.len() as u32)
+                    .filter(|_| rng.below(4) == 0)
+                    .collect();
+                for rest in [tail, random] {
+                    let truth = rest
+                        .iter()
+                        .filter(|&&p| at[p as usize] != usize::MAX)
+                        .map(|&p| forced_optimum[at[p as usize]])
+                        .fold(f64::INFINITY, f64::min);
+                    let bound = floors.plans_bound(&sc, &rest);
+                    assert!(
+                        bound <= truth * (1.0 + 1e-9) + 1e-6,
+                        "seed {seed}, {} parcels: bound {bound} above {truth}",
+                        rest.len()
+                    );
+                    checked += 1;
+                    // Where a plan exists, the bound is one too (not −∞ or 0).
+                    if truth.is_finite() {
+                        assert!(bound.is_finite() && bound > 0.0, "seed {seed}: {bound}");
+                        finite += 1;
+                    }
+                }
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        assert!(
+            checked == 48 && finite >= 20,
+            "{checked} checked, {finite} with a plan"
+        );
+    }
 
     fn opt(s: usize, km: f64, cap: f64) -> GridOption {
         GridOption {

@@ -43,7 +43,10 @@ impl Deadline {
     /// stages after it); no limit stays no limit.
     pub fn earlier_by(&self, seconds: f64) -> Self {
         let back = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
-        Deadline(self.0.map(|d| d.checked_sub(back).unwrap_or_else(Instant::now)))
+        Deadline(
+            self.0
+                .map(|d| d.checked_sub(back).unwrap_or_else(Instant::now)),
+        )
     }
 
     /// Whether the deadline has passed.

@@ -104,14 +104,30 @@ impl Network {
         }
         let mut uf = UnionFind((0..vertices.len()).collect());
         if snap_km > 0.0 {
+            // Pairs found in parallel, joined in order (the node numbers below depend
+            // only on the components, not on the order of the unions).
+            use rayon::prelude::*;
+            const STEP: usize = 4096;
             let index = PointIndex::new(&vertices);
-            for (i, v) in vertices.iter().enumerate() {
-                if i % 4096 == 0 {
+            let pairs: Vec<Vec<(u32, u32)>> = vertices
+                .par_chunks(STEP)
+                .enumerate()
+                .map(|(c, chunk)| {
                     deadline.check(stage)?;
-                }
-                for j in index.closer_than_km(*v, snap_km) {
-                    uf.union(i, j);
-                }
+                    let mut out = Vec::new();
+                    for (o, v) in chunk.iter().enumerate() {
+                        let i = c * STEP + o;
+                        for j in index.closer_than_km(*v, snap_km) {
+                            if j > i {
+                                out.push((i as u32, j as u32));
+                            }
+                        }
+                    }
+                    Ok(out)
+                })
+                .collect::<Result<_>>()?;
+            for (i, j) in pairs.into_iter().flatten() {
+                uf.union(i as usize, j as usize);
             }
         }
         // Dense node numbers in vertex order.
