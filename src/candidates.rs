@@ -632,6 +632,11 @@ fn after_measuring_s(
     searches + MARGIN_S
 }
 
+/// A parcel's zone, and the warning when it lies in several.
+type Zoned = (Option<usize>, Option<String>);
+/// A measured parcel, and its zone warning.
+type Measured = (Candidate, Option<String>);
+
 /// Parcels per measuring step; the deadline is checked between steps.
 const CHUNK: usize = 4096;
 /// Measured parcels kept for the model when the deadline stops the measuring.
@@ -650,7 +655,7 @@ fn measure_parcels(
     scenario: &Scenario,
     layers: &Layers,
     deadline: Deadline,
-) -> Result<(Vec<(Candidate, Option<String>)>, Option<Unmeasured>)> {
+) -> Result<(Vec<Measured>, Option<Unmeasured>)> {
     use rayon::prelude::*;
     let land = &layers.land;
     let zones: Vec<(Option<usize>, Option<String>)> = land
@@ -665,9 +670,8 @@ fn measure_parcels(
         .collect::<Result<_>>()?;
     let floors = Floors::new(ctx, scenario, layers, &zones);
     let order = floors.order(scenario, land);
-    let mut zones: Vec<Option<(Option<usize>, Option<String>)>> =
-        zones.into_iter().map(Some).collect();
-    let mut measured: Vec<(u32, (Candidate, Option<String>))> = Vec::with_capacity(land.len());
+    let mut zones: Vec<Option<Zoned>> = zones.into_iter().map(Some).collect();
+    let mut measured: Vec<(u32, Measured)> = Vec::with_capacity(land.len());
     let mut done = 0;
     for chunk in order.chunks(CHUNK) {
         if done > 0 && deadline.passed() {
@@ -681,7 +685,7 @@ fn measure_parcels(
             measured.retain(|m| kept[m.0 as usize]);
             break;
         }
-        let zoned: Vec<(u32, (Option<usize>, Option<String>))> = chunk
+        let zoned: Vec<(u32, Zoned)> = chunk
             .iter()
             .map(|&p| (p, zones[p as usize].take().expect("measured once")))
             .collect();
