@@ -334,9 +334,17 @@ pub fn interchange(eng: &Engine, mut inc: Incumbent, max_passes: usize) -> Incum
             // The few cheapest swaps for this site (the cheapest may break a limit).
             swaps.extend(mine.into_iter().take(4).map(|(d, r)| (d, i, r)));
         }
-        // The cheapest priced swap that is a plan.
-        swaps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let best = swaps.iter().take(64).copied().find(|&(_, i, r)| {
+        // The cheapest priced swap that is a plan, among the 64 cheapest.
+        const TRIED: usize = 64;
+        let by_price = |a: &(f64, usize, usize), b: &(f64, usize, usize)| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        };
+        if swaps.len() > TRIED {
+            swaps.select_nth_unstable_by(TRIED - 1, by_price);
+            swaps.truncate(TRIED);
+        }
+        swaps.sort_by(by_price);
+        let best = swaps.iter().copied().find(|&(_, i, r)| {
             let mut open = inc.open.clone();
             open[r] = i;
             eng.evaluate(&open).is_some()
