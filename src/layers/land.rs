@@ -3,7 +3,7 @@
 use geo::{Coord, GeodesicArea, InteriorPoint, MultiPolygon};
 use serde::Serialize;
 
-use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -49,6 +49,13 @@ pub struct LandParcel {
     pub outline: Option<MultiPolygon>,
 }
 
+impl Item for LandParcel {
+    const KEY: Option<&'static str> = Some("id");
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
 /// The properties a land feature is read for (besides `id`).
 const KEYS: &[&str] = &[
     "price_eur_per_m2",
@@ -69,11 +76,7 @@ pub fn read_land_from(
     progress: &dyn Progress,
 ) -> Result<(Vec<LandParcel>, LayerInfo)> {
     let path = input.path;
-    let mut ids = UniqueIds::default();
-    let mut out: Vec<LandParcel> = Vec::new();
-    let info = read_features(input, "land", progress, KEYS, |ctx, geometry| {
-        let id = ctx.required_id()?;
-        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+    let (out, info) = read_features(input, "land", progress, KEYS, |ctx, id, geometry| {
         let (location, method, outline) = match ctx.geometry(geometry)? {
             Geometry::Point(c) => (ctx.coord(c)?, LocationMethod::Point, None),
             other => {
@@ -100,7 +103,7 @@ pub fn read_land_from(
             }
         };
         let country = ctx.country("country")?;
-        out.push(LandParcel {
+        Ok(LandParcel {
             price_eur_per_m2: ctx.required_number("price_eur_per_m2", Some(0.0))?,
             available: ctx.boolean("available")?.unwrap_or(true),
             name: ctx.string("name")?,
@@ -112,8 +115,7 @@ pub fn read_land_from(
             location,
             location_method: method,
             outline,
-        });
-        Ok(())
+        })
     })?;
     require_nonempty(path, &out, "land parcels")?;
     Ok((out, info))

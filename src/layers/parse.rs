@@ -121,6 +121,14 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
+    /// Ready for the next feature (keeping the key's buffer).
+    pub fn reset(&mut self) {
+        self.key.clear();
+        self.problem = None;
+        self.short_position.set(false);
+        self.long_string = None;
+    }
+
     fn set_key(&mut self, k: &str) {
         self.key.clear();
         self.key.push_str(k);
@@ -147,10 +155,7 @@ impl Slot {
     pub fn reset(&mut self, keys: &'static [&'static str]) {
         self.keys = keys;
         self.feature = Feature::default();
-        self.cur.key.clear();
-        self.cur.problem = None;
-        self.cur.short_position.set(false);
-        self.cur.long_string = None;
+        self.cur.reset();
     }
 }
 
