@@ -408,10 +408,12 @@ struct Maker<'a, T> {
 /// A feature made into an item, or why it could not be, for [`Kept::add`].
 struct Outcome<T> {
     index: usize,
-    /// The feature's id, for the message about a duplicate key.
+    /// The hash of the feature's [`Item::KEY`], once read.
+    hash: Option<u64>,
+    /// What a message about a duplicate key needs besides the item: the key, when
+    /// `item` is an error, and the feature's id, when the key is not the id.
+    key: Option<String>,
     id: Option<String>,
-    /// The value of [`Item::KEY`] and its hash, once read.
-    key: Option<(String, u64)>,
     /// The `id` property and the GeoJSON `id`, when they differ.
     mismatch: Option<(String, String)>,
     item: Result<T>,
@@ -435,7 +437,10 @@ impl<T: Item> Maker<'_, T> {
             feature.feature_id,
         );
         ctx.ints_as_bools = ints_as_bools;
-        let mut key = None;
+        // An `id` key is the feature's id, which `ctx` keeps for messages; another key
+        // is copied in case `make` fails.
+        let by_id = T::KEY == Some("id");
+        let (mut hash, mut spare) = (None, None);
         let item = (|| {
             if let Some((property, message)) = problem {
                 return Err(ctx.err(property.as_deref(), message));
@@ -452,21 +457,30 @@ impl<T: Item> Maker<'_, T> {
             if short_position {
                 return Err(ctx.err(Some("geometry"), "a position needs longitude and latitude"));
             }
-            let k = match T::KEY {
+            let key = match T::KEY {
                 None => String::new(),
                 Some("id") => ctx.required_id()?,
                 Some(name) => ctx.required_string(name)?,
             };
             if T::KEY.is_some() {
-                key = Some((k.clone(), id_hash(&k)));
+                hash = Some(id_hash(&key));
+                spare = (!by_id).then(|| key.clone());
             }
-            (self.make)(&ctx, k, feature.geometry)
+            (self.make)(&ctx, key, feature.geometry)
         })();
+        let mismatch = ctx.mismatch.take();
+        let (key, id) = match (by_id, &item) {
+            (true, Ok(_)) => (None, None),
+            (true, Err(_)) => (ctx.id, None),
+            (false, Ok(_)) => (None, ctx.id),
+            (false, Err(_)) => (spare, ctx.id),
+        };
         Outcome {
             index,
-            mismatch: ctx.mismatch.take(),
-            id: ctx.id,
+            hash,
             key,
+            id,
+            mismatch,
             item,
         }
     }
@@ -484,8 +498,9 @@ impl<T: Item> Maker<'_, T> {
             Ok(p) => self.item(p),
             Err(e) => Outcome {
                 index,
-                id: None,
+                hash: None,
                 key: None,
+                id: None,
                 mismatch: None,
                 item: Err(e),
             },
@@ -504,15 +519,26 @@ fn parse_feature(
     cur: &mut Cursor,
 ) -> Result<Parsed> {
     use serde::de::DeserializeSeed;
+    fn run<'de, R: serde_json::de::Read<'de>>(
+        mut de: serde_json::Deserializer<R>,
+        seed: parse::FeatureSeed<'_>,
+    ) -> serde_json::Result<()> {
+        seed.deserialize(&mut de)
+    }
     cur.reset();
     let mut feature = Feature::default();
-    let mut de = serde_json::Deserializer::from_slice(text);
     let seed = parse::FeatureSeed {
         keys,
         out: &mut feature,
         cur: &mut *cur,
     };
-    match seed.deserialize(&mut de) {
+    // Text that is valid UTF-8 (nearly always) is checked at once rather than string by
+    // string; otherwise serde_json finds the bad string, as it would in the file.
+    let parsed = match std::str::from_utf8(text) {
+        Ok(text) => run(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => run(serde_json::Deserializer::from_slice(text), seed),
+    };
+    match parsed {
         Ok(()) => Ok(Parsed {
             index,
             feature,
@@ -531,7 +557,8 @@ fn parse_feature(
 struct Kept<'a, T> {
     path: &'a Path,
     items: Vec<T>,
-    keys: UniqueIds,
+    /// The hashes of the keys kept (the keys themselves are in the items).
+    hashes: HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>,
     warnings: Warnings,
 }
 
@@ -540,30 +567,55 @@ impl<'a, T: Item> Kept<'a, T> {
         Kept {
             path,
             items: Vec::new(),
-            keys: UniqueIds::default(),
+            hashes: HashSet::default(),
             warnings: Warnings::default(),
         }
     }
 
-    /// Keeps the next feature's item, or fails with its error; a duplicate key is
-    /// reported before any problem found after the key was read.
+    /// Keeps the next feature's item, or fails with its error.
     fn add(&mut self, o: Outcome<T>) -> Result<()> {
+        let seen = o.hash.is_some_and(|h| !self.hashes.insert(h));
+        self.keep(o, seen)
+    }
+
+    /// [`Kept::add`] of the next features, in order. The hashes go into the set
+    /// first, in a loop of their own: the set outgrows the cache, and its misses
+    /// overlap there rather than one per feature.
+    fn add_all(&mut self, made: Vec<Outcome<T>>) -> Result<()> {
+        let seen: Vec<bool> = made
+            .iter()
+            .map(|o| o.hash.is_some_and(|h| !self.hashes.insert(h)))
+            .collect();
+        made.into_iter()
+            .zip(seen)
+            .try_for_each(|(o, seen)| self.keep(o, seen))
+    }
+
+    /// Keeps an item whose key's hash was `seen` before, unless the key itself was: a
+    /// duplicate key is reported before any problem found after the key was read.
+    fn keep(&mut self, o: Outcome<T>, seen: bool) -> Result<()> {
         if let Some((prop, fid)) = o.mismatch {
             self.warnings.id_mismatch += 1;
             if self.warnings.first_mismatch.is_none() {
                 self.warnings.first_mismatch = Some((o.index, prop, fid));
             }
         }
-        if let (Some(name), Some((key, hash))) = (T::KEY, &o.key) {
-            let items = &self.items;
-            if !self
-                .keys
-                .insert(*hash, || items.iter().any(|x| x.key() == key))
-            {
+        if seen {
+            let key = match &o.item {
+                Ok(item) => item.key(),
+                Err(_) => o.key.as_deref().unwrap_or_default(),
+            };
+            if self.items.iter().any(|x| x.key() == key) {
+                let name = T::KEY.unwrap_or_default();
+                let id = if name == "id" {
+                    Some(key.to_string())
+                } else {
+                    o.id
+                };
                 return Err(feature_error(
                     self.path,
                     o.index,
-                    o.id,
+                    id,
                     Some(name.to_string()),
                     format!(
                         "duplicate {name} {}: ids are unique per layer",
@@ -603,11 +655,11 @@ fn read_geojson<T: Item>(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
         let reader = scope.spawn(move || {
-            let mut batch = Batch::default();
+            let mut batch = Batch::new();
             let outcome = parse_collection(input, layer, progress, keys, &mut |piece| {
                 batch.push(piece);
                 if batch.is_full() {
-                    tx.send(std::mem::take(&mut batch))
+                    tx.send(std::mem::replace(&mut batch, Batch::new()))
                         .map_err(|_| Error::Data {
                             message: "stopped: a feature was rejected".into(),
                         })?;
@@ -621,10 +673,11 @@ fn read_geojson<T: Item>(
         });
         let mut failure = None;
         let mut made: Vec<Outcome<T>> = Vec::new();
-        let mut keep = |made: Vec<Outcome<T>>| made.into_iter().try_for_each(|o| kept.add(o));
         for batch in rx.iter() {
-            let (kept_ok, next) =
-                rayon::join(|| keep(std::mem::take(&mut made)), || batch.make(maker));
+            let (kept_ok, next) = rayon::join(
+                || kept.add_all(std::mem::take(&mut made)),
+                || batch.make(maker),
+            );
             if let Err(e) = kept_ok {
                 failure = Some(e);
                 break;
@@ -632,7 +685,7 @@ fn read_geojson<T: Item>(
             made = next;
         }
         if failure.is_none() {
-            failure = keep(made).err();
+            failure = kept.add_all(made).err();
         }
         drop(rx);
         let outcome = match reader.join() {
@@ -671,7 +724,6 @@ pub(crate) enum Piece<'b> {
 }
 
 /// Features cut from the file, to parse on any thread: their texts end to end.
-#[derive(Default)]
 struct Batch {
     text: Vec<u8>,
     pieces: Vec<Owned>,
@@ -688,6 +740,13 @@ enum Owned {
 }
 
 impl Batch {
+    fn new() -> Self {
+        Batch {
+            text: Vec::with_capacity(BATCH_BYTES + (64 << 10)),
+            pieces: Vec::with_capacity(BATCH_FEATURES),
+        }
+    }
+
     fn push(&mut self, piece: Piece<'_>) {
         self.pieces.push(match piece {
             Piece::Text { index, start, text } => {
@@ -1438,19 +1497,6 @@ impl std::hash::Hasher for PassHasher {
     }
 }
 
-/// Tracks the keys already seen in a layer, as 64-bit hashes (the keys themselves are
-/// in the layer's items).
-#[derive(Default)]
-pub(crate) struct UniqueIds(HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>);
-
-impl UniqueIds {
-    /// Records the key of `hash`; false if it was seen before: its hash was, and
-    /// `seen_before`, which searches the keys kept so far, says so.
-    pub fn insert(&mut self, hash: u64, seen_before: impl FnOnce() -> bool) -> bool {
-        self.0.insert(hash) || !seen_before()
-    }
-}
-
 /// An empty required layer is an error.
 pub(crate) fn require_nonempty<T>(path: &Path, items: &[T], what: &str) -> Result<()> {
     if items.is_empty() {
@@ -1743,6 +1789,28 @@ mod tests {
                 small.contains("feature 200") || small.contains("line 202"),
                 "{small}"
             );
+        }
+        // Bytes that are not UTF-8, in a string and outside one.
+        for (from, to) in [
+            (&b"number 200 "[..], &b"number \xff "[..]),
+            (b"number 200 ", b"number \xc3( "),
+            (b"\"area_ha\":40", b"\"area_ha\":\xff"),
+        ] {
+            let edit = |bytes: Vec<u8>| {
+                let find = |what: &[u8], after: usize| {
+                    after
+                        + bytes[after..]
+                            .windows(what.len())
+                            .position(|w| w == what)
+                            .unwrap()
+                };
+                let at = find(from, find(b"\"P200\"", 0));
+                [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+            };
+            let small = read(&edit(land(300, |_, f| f))).unwrap_err().to_string();
+            let large = read(&edit(land(40_000, |_, f| f))).unwrap_err().to_string();
+            assert_eq!(small, large);
+            assert!(small.contains("feature 200"), "{small}");
         }
         // Whole features that are not objects, or a feature cut off at the end.
         for to in [
