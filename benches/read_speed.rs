@@ -76,7 +76,7 @@ fn main() {
         .collect();
     let given = args.first().map(PathBuf::from);
     // Layer names after the folder read only those layers (for profiling one).
-    let only = &args[args.len().min(1)..];
+    let only = args.get(1..).unwrap_or_default();
     let runs: usize = std::env::var("READ_SPEED_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -39,17 +39,17 @@ pub fn read_fibre(path: &Path, progress: &dyn Progress) -> Result<(FibreLayer, L
 }
 
 /// One feature of the fibre layer.
-enum Feature {
+enum FibreItem {
     Route(Route),
     Ixp(Ixp),
 }
 
-impl Item for Feature {
+impl Item for FibreItem {
     const KEY: Option<&'static str> = Some("id");
     fn key(&self) -> &str {
         match self {
-            Feature::Route(r) => &r.id,
-            Feature::Ixp(x) => &x.id,
+            FibreItem::Route(r) => &r.id,
+            FibreItem::Ixp(x) => &x.id,
         }
     }
 }
@@ -81,18 +81,18 @@ pub fn read_fibre_from(
                         ),
                     ));
                 }
-                Feature::Ixp(Ixp {
+                FibreItem::Ixp(Ixp {
                     id,
                     name,
                     location: ctx.coord(c)?,
                 })
             }
-            Geometry::LineString(coords) => Feature::Route(Route {
+            Geometry::LineString(coords) => FibreItem::Route(Route {
                 id,
                 name,
                 parts: vec![line(coords)?],
             }),
-            Geometry::MultiLineString(lines) => Feature::Route(Route {
+            Geometry::MultiLineString(lines) => FibreItem::Route(Route {
                 id,
                 name,
                 parts: lines.into_iter().map(line).collect::<Result<Vec<_>>>()?,
@@ -108,8 +108,8 @@ pub fn read_fibre_from(
     let mut layer = FibreLayer::default();
     for f in features {
         match f {
-            Feature::Route(r) => layer.routes.push(r),
-            Feature::Ixp(x) => layer.ixps.push(x),
+            FibreItem::Route(r) => layer.routes.push(r),
+            FibreItem::Ixp(x) => layer.ixps.push(x),
         }
     }
     require_nonempty(path, &layer.routes, "fibre routes")?;

@@ -703,8 +703,9 @@ fn read_geojson<T: Item>(
 const PIPELINE_BYTES: u64 = 4 << 20;
 /// Batches the reader may be ahead of the threads that parse them.
 const BATCHES_AHEAD: usize = 4;
-/// A batch is sent once it holds this many bytes of feature text or features.
+/// A batch is sent once it holds this many bytes of feature text...
 const BATCH_BYTES: usize = 1 << 20;
+/// ...or this many features.
 const BATCH_FEATURES: usize = 8192;
 /// Features longer than this are parsed on the reader thread, in its buffer, rather
 /// than copied into a batch.
@@ -742,6 +743,7 @@ enum Owned {
 impl Batch {
     fn new() -> Self {
         Batch {
+            // Room for the feature that fills it, unless that one is long.
             text: Vec::with_capacity(BATCH_BYTES + (64 << 10)),
             pieces: Vec::with_capacity(BATCH_FEATURES),
         }
@@ -1829,6 +1831,56 @@ mod tests {
                 "{to}"
             );
         }
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_with_the_feature() {
+        let collection = |features: &[String]| {
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}",
+                features.join(",\n")
+            )
+        };
+        let zone = |id: &str, zone: &str, price: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[9,49],[11,49],[11,51],[9,49]]]}},"properties":{{"id":"{id}","zone":"{zone}","price_eur_per_mwh":{price}}}}}"#
+            )
+        };
+        let prices = |f: &[String]| {
+            let text = collection(f);
+            let input = Input::bytes(Path::new("prices.geojson"), text.as_bytes());
+            read_prices_from(input, &Silent)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        // A duplicate zone is named with the feature's id, before a bad price.
+        for price in ["50", "-1"] {
+            let e = prices(&[zone("F1", "Z1", "40"), zone("F2", "Z1", price)]);
+            assert_eq!(
+                e,
+                "prices.geojson: feature 1 (id \"F2\"), property `zone`: duplicate zone \"Z1\": \
+                 ids are unique per layer"
+            );
+        }
+        // A route and an IXP with one id, and a duplicate in a large layer.
+        let route = |id: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"LineString","coordinates":[[9,49],[10,49.5]]}},"properties":{{"id":"{id}"}}}}"#
+            )
+        };
+        let ixp = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[9,49]},"properties":{"id":"R7","kind":"ixp"}}"#;
+        let mut features: Vec<String> = (0..40_000).map(|i| route(&format!("R{i}"))).collect();
+        features[30_000] = ixp.to_string();
+        let text = collection(&features);
+        assert!(text.len() as u64 > PIPELINE_BYTES);
+        let input = Input::bytes(Path::new("fibre.geojson"), text.as_bytes());
+        let e = read_fibre_from(input, &Silent).map(|_| ()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "fibre.geojson: feature 30000 (id \"R7\"), property `id`: duplicate id \"R7\": ids \
+             are unique per layer"
+        );
     }
 
     /// Hands out a few bytes per read, like a pipe.
