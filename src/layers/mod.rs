@@ -1925,6 +1925,32 @@ mod tests {
     }
 
     #[test]
+    fn features_too_long_for_a_batch_are_parsed_where_they_are_read() {
+        // A polygon of about 5 MB (over TEXT_BYTES) among small features, in a layer
+        // read on all cores: the same parcels as when every feature is small.
+        let ring: Vec<String> = (0..300_000)
+            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
+            .chain(std::iter::once("[10.0,49.9]".to_string()))
+            .collect();
+        let big = format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
+            ring.join(",")
+        );
+        assert!(big.len() > TEXT_BYTES);
+        let bytes = land(20_000, |i, f| if i == 7_000 { big.clone() } else { f });
+        let (parcels, info) = read(&bytes).unwrap();
+        assert_eq!((parcels.len(), info.features), (20_000, 20_000));
+        let outline = parcels[7_000].outline.as_ref().unwrap();
+        assert_eq!(outline.0[0].exterior().0.len(), 300_002);
+        assert_eq!(parcels[7_001].id, "P7001");
+        let small = land(20_000, |_, f| f);
+        assert_eq!(
+            parcels[19_999].location,
+            read(&small).unwrap().0[19_999].location
+        );
+    }
+
+    #[test]
     fn the_deadline_stops_a_large_read() {
         let bytes = land(20_000, |_, f| f);
         let e = read_land_from(
