@@ -1895,18 +1895,23 @@ mod tests {
         }
     }
 
+    /// A parcel `BIG` whose polygon has `n` + 2 positions (about 17 bytes each).
+    fn big_parcel(n: u32) -> String {
+        let ring: Vec<String> = (0..n)
+            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
+            .chain(std::iter::once("[10.0,49.9]".to_string()))
+            .collect();
+        format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
+            ring.join(",")
+        )
+    }
+
     #[test]
     fn small_reads_and_features_longer_than_the_buffer_are_read() {
         // One feature of about 1.7 MB (a long name under the string limit is not
         // enough: a polygon with many positions), read 7 bytes at a time.
-        let ring: Vec<String> = (0..100_000)
-            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
-            .chain(std::iter::once("[10.0,49.9]".to_string()))
-            .collect();
-        let big = format!(
-            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
-            ring.join(",")
-        );
+        let big = big_parcel(100_000);
         let bytes = land(50, |i, f| if i == 20 { big.clone() } else { f });
         let input = Input {
             path: Path::new("trickle.geojson"),
@@ -1928,14 +1933,7 @@ mod tests {
     fn features_too_long_for_a_batch_are_parsed_where_they_are_read() {
         // A polygon of about 5 MB (over TEXT_BYTES) among small features, in a layer
         // read on all cores: the same parcels as when every feature is small.
-        let ring: Vec<String> = (0..300_000)
-            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
-            .chain(std::iter::once("[10.0,49.9]".to_string()))
-            .collect();
-        let big = format!(
-            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
-            ring.join(",")
-        );
+        let big = big_parcel(300_000);
         assert!(big.len() > TEXT_BYTES);
         let bytes = land(20_000, |i, f| if i == 7_000 { big.clone() } else { f });
         let (parcels, info) = read(&bytes).unwrap();
