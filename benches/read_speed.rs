@@ -5,7 +5,8 @@
 //! Run: `cargo bench --bench read_speed` (generates 200,000 parcels in a temporary
 //! folder), or `cargo bench --bench read_speed -- /tmp/g1m` to read an instance made
 //! with `gigasite generate /tmp/g1m --seed 1 --parcels 1000000 --substations 800000
-//! --routes 120000 --demand 25`. `READ_SPEED_RUNS` sets the runs per layer (default 3).
+//! --routes 120000 --demand 25`; layer names after the folder (`-- /tmp/g1m land`) read
+//! only those. `READ_SPEED_RUNS` sets the runs per layer (default 3).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -69,10 +70,13 @@ impl Read for gigasite::layers::FibreLayer {
 }
 
 fn main() {
-    let given: Option<PathBuf> = std::env::args()
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from);
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let given = args.first().map(PathBuf::from);
+    // Layer names after the folder read only those layers (for profiling one).
+    let only = args.get(1..).unwrap_or_default();
     let runs: usize = std::env::var("READ_SPEED_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -103,6 +107,9 @@ fn main() {
         }),
     ];
     for (name, read) in layers {
+        if !only.is_empty() && !only.iter().any(|o| o == name) {
+            continue;
+        }
         let path = dir.join(format!("{name}.geojson"));
         let (mbs, cpu, n) = best_of(runs, &path, read);
         let cpu = cpu.map_or(String::new(), |c| format!(", {c:.1} MB per CPU-second"));

@@ -2,7 +2,7 @@
 
 use geo::Coord;
 
-use super::{read_features, Geometry, Input, LayerInfo, UniqueIds};
+use super::{read_features, Geometry, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -16,6 +16,13 @@ pub struct DemandPoint {
     pub location: Coord,
 }
 
+impl Item for DemandPoint {
+    const KEY: Option<&'static str> = Some("id");
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
 /// The properties a demand point is read for (besides `id`).
 const KEYS: &[&str] = &["weight", "name"];
 
@@ -27,22 +34,16 @@ pub fn read_demand_from(
     input: Input<'_>,
     progress: &dyn Progress,
 ) -> Result<(Vec<DemandPoint>, LayerInfo)> {
-    let mut ids = UniqueIds::default();
-    let mut out: Vec<DemandPoint> = Vec::new();
-    let info = read_features(input, "demand", progress, KEYS, |ctx, geometry| {
-        let id = ctx.required_id()?;
-        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+    read_features(input, "demand", progress, KEYS, |ctx, id, geometry| {
         let location = match ctx.geometry(geometry)? {
             Geometry::Point(c) => ctx.coord(c)?,
             other => return Err(ctx.wrong_geometry(other.name(), "a Point")),
         };
-        out.push(DemandPoint {
+        Ok(DemandPoint {
             weight: ctx.required_number("weight", Some(0.0))?,
             name: ctx.string("name")?,
             id,
             location,
-        });
-        Ok(())
-    })?;
-    Ok((out, info))
+        })
+    })
 }

@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, Input, LayerInfo};
+use super::{read_features, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -12,6 +12,13 @@ use crate::progress::Progress;
 pub struct Exclusion {
     pub reason: Option<String>,
     pub area: MultiPolygon,
+}
+
+impl Item for Exclusion {
+    const KEY: Option<&'static str> = None;
+    fn key(&self) -> &str {
+        ""
+    }
 }
 
 /// The properties an exclusion zone is read for.
@@ -28,16 +35,13 @@ pub fn read_exclusions_from(
     input: Input<'_>,
     progress: &dyn Progress,
 ) -> Result<(Vec<Exclusion>, LayerInfo)> {
-    let mut out = Vec::new();
-    let info = read_features(input, "exclusions", progress, KEYS, |ctx, geometry| {
+    read_features(input, "exclusions", progress, KEYS, |ctx, _, geometry| {
         let area = ctx
             .areal(ctx.geometry(geometry)?)?
             .map_err(|found| ctx.wrong_geometry(found, "a Polygon or MultiPolygon"))?;
-        out.push(Exclusion {
+        Ok(Exclusion {
             reason: ctx.string("reason")?,
             area,
-        });
-        Ok(())
-    })?;
-    Ok((out, info))
+        })
+    })
 }

@@ -2,7 +2,7 @@
 
 use geo::Coord;
 
-use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -38,21 +38,28 @@ pub fn read_fibre(path: &Path, progress: &dyn Progress) -> Result<(FibreLayer, L
     read_fibre_from(Input::file(path)?, progress)
 }
 
+/// One feature of the fibre layer.
+enum FibreItem {
+    Route(Route),
+    Ixp(Ixp),
+}
+
+impl Item for FibreItem {
+    const KEY: Option<&'static str> = Some("id");
+    fn key(&self) -> &str {
+        match self {
+            FibreItem::Route(r) => &r.id,
+            FibreItem::Ixp(x) => &x.id,
+        }
+    }
+}
+
 pub fn read_fibre_from(
     input: Input<'_>,
     progress: &dyn Progress,
 ) -> Result<(FibreLayer, LayerInfo)> {
     let path = input.path;
-    let mut ids = UniqueIds::default();
-    let mut layer = FibreLayer::default();
-    let info = read_features(input, "fibre", progress, KEYS, |ctx, geometry| {
-        let id = ctx.required_id()?;
-        ids.check(ctx, &id, "id", || {
-            let routes = layer.routes.iter().map(|r| &r.id);
-            routes
-                .chain(layer.ixps.iter().map(|x| &x.id))
-                .any(|x| *x == id)
-        })?;
+    let (features, info) = read_features(input, "fibre", progress, KEYS, |ctx, id, geometry| {
         let name = ctx.string("name")?;
         let line = |coords: Vec<Coord>| -> Result<Vec<Coord>> {
             let line = ctx.coords(coords)?;
@@ -61,7 +68,7 @@ pub fn read_fibre_from(
             }
             Ok(line)
         };
-        match ctx.geometry(geometry)? {
+        Ok(match ctx.geometry(geometry)? {
             Geometry::Point(c) => {
                 let kind = ctx.string("kind")?;
                 if kind.as_deref() != Some("ixp") {
@@ -74,18 +81,18 @@ pub fn read_fibre_from(
                         ),
                     ));
                 }
-                layer.ixps.push(Ixp {
+                FibreItem::Ixp(Ixp {
                     id,
                     name,
                     location: ctx.coord(c)?,
-                });
+                })
             }
-            Geometry::LineString(coords) => layer.routes.push(Route {
+            Geometry::LineString(coords) => FibreItem::Route(Route {
                 id,
                 name,
                 parts: vec![line(coords)?],
             }),
-            Geometry::MultiLineString(lines) => layer.routes.push(Route {
+            Geometry::MultiLineString(lines) => FibreItem::Route(Route {
                 id,
                 name,
                 parts: lines.into_iter().map(line).collect::<Result<Vec<_>>>()?,
@@ -96,9 +103,15 @@ pub fn read_fibre_from(
                     "a LineString, MultiLineString or an IXP Point",
                 ))
             }
-        }
-        Ok(())
+        })
     })?;
+    let mut layer = FibreLayer::default();
+    for f in features {
+        match f {
+            FibreItem::Route(r) => layer.routes.push(r),
+            FibreItem::Ixp(x) => layer.ixps.push(x),
+        }
+    }
     require_nonempty(path, &layer.routes, "fibre routes")?;
     Ok((layer, info))
 }

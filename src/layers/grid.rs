@@ -2,7 +2,7 @@
 
 use geo::Coord;
 
-use super::{read_features, require_nonempty, Geometry, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Geometry, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -17,6 +17,13 @@ pub struct Substation {
     pub location: Coord,
 }
 
+impl Item for Substation {
+    const KEY: Option<&'static str> = Some("id");
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
 /// The properties a substation is read for (besides `id`).
 const KEYS: &[&str] = &["headroom_mw", "voltage_kv", "name"];
 
@@ -29,23 +36,18 @@ pub fn read_grid_from(
     progress: &dyn Progress,
 ) -> Result<(Vec<Substation>, LayerInfo)> {
     let path = input.path;
-    let mut ids = UniqueIds::default();
-    let mut out: Vec<Substation> = Vec::new();
-    let info = read_features(input, "grid", progress, KEYS, |ctx, geometry| {
-        let id = ctx.required_id()?;
-        ids.check(ctx, &id, "id", || out.iter().any(|x| x.id == id))?;
+    let (out, info) = read_features(input, "grid", progress, KEYS, |ctx, id, geometry| {
         let location = match ctx.geometry(geometry)? {
             Geometry::Point(c) => ctx.coord(c)?,
             other => return Err(ctx.wrong_geometry(other.name(), "a Point")),
         };
-        out.push(Substation {
+        Ok(Substation {
             headroom_mw: ctx.required_number("headroom_mw", Some(0.0))?,
             voltage_kv: ctx.number("voltage_kv", Some(0.0))?,
             name: ctx.string("name")?,
             id,
             location,
-        });
-        Ok(())
+        })
     })?;
     require_nonempty(path, &out, "substations")?;
     Ok((out, info))

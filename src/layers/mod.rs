@@ -339,24 +339,88 @@ pub(crate) fn before_feature(
     Ok(())
 }
 
-/// Streams the features of a GeoJSON FeatureCollection to `each`, one at a time, so
-/// memory holds what `each` keeps rather than the file's text. Each feature is
+/// What one feature of a layer becomes.
+pub(crate) trait Item: Send {
+    /// The property whose value is unique in the layer (`id`, `zone`), if any: it is
+    /// read before the rest of the feature and checked for duplicates in file order.
+    const KEY: Option<&'static str>;
+    /// The item's value of [`Item::KEY`].
+    fn key(&self) -> &str;
+}
+
+/// How a layer makes an item of one checked feature, given the value of its
+/// [`Item::KEY`] (empty without one); called on any thread.
+pub(crate) type Make<'m, T> =
+    dyn Fn(&FeatureCtx<'_>, String, Option<Geometry>) -> Result<T> + Sync + 'm;
+
+/// Reads the features of a layer into items, in file order. Each feature is
 /// deserialised straight into its geometry and the properties named in `keys` (plus
-/// `id`); other properties are skipped. Checks the top level (a FeatureCollection; a
-/// `crs` member, if any, naming WGS84); a UTF-8 byte-order mark is skipped; the file's
-/// hash is computed on the way; the input's deadline is checked every few thousand
-/// features.
-pub(crate) fn read_features(
+/// `id`); other properties are skipped. GeoJSON is streamed, so memory holds the items
+/// rather than the file's text: the top level is checked (a FeatureCollection; a `crs`
+/// member, if any, naming WGS84), a UTF-8 byte-order mark is skipped, the file's hash
+/// is computed on the way and the input's deadline is checked every few thousand
+/// features. Large files are parsed and made into items on all cores; the first error
+/// in file order is the one reported, whatever the thread count.
+pub(crate) fn read_features<T: Item>(
     input: Input<'_>,
     layer: &str,
     progress: &dyn Progress,
     keys: &'static [&'static str],
-    mut each: impl FnMut(&FeatureCtx<'_>, Option<Geometry>) -> Result<()>,
-) -> Result<LayerInfo> {
+    make: impl Fn(&FeatureCtx<'_>, String, Option<Geometry>) -> Result<T> + Sync,
+) -> Result<(Vec<T>, LayerInfo)> {
     assert!(keys.len() <= parse::MAX_KEYS);
     let path = input.path;
-    let mut warnings = Warnings::default();
-    let mut handle = |p: Parsed| -> Result<()> {
+    let maker = Maker {
+        path,
+        keys,
+        make: &make,
+    };
+    let mut kept = Kept::new(path);
+    let info = match input.format()? {
+        Format::GeoPackage => gpkg::read(input, layer, progress, keys, &mut |p| {
+            kept.add(maker.item(p))
+        })?,
+        Format::FlatGeobuf => fgb::read(input, layer, progress, keys, &mut |p| {
+            kept.add(maker.item(p))
+        })?,
+        Format::GeoJson => read_geojson(input, layer, progress, &maker, &mut kept)?,
+    };
+    let Kept {
+        items, warnings, ..
+    } = kept;
+    Ok((
+        items,
+        LayerInfo {
+            warnings: warnings.into_messages(path),
+            ..info
+        },
+    ))
+}
+
+/// Makes items of parsed features: the checks every layer shares, the key, then the
+/// layer's own `make`. Holds nothing that changes, so it serves all threads.
+struct Maker<'a, T> {
+    path: &'a Path,
+    keys: &'static [&'static str],
+    make: &'a Make<'a, T>,
+}
+
+/// A feature made into an item, or why it could not be, for [`Kept::add`].
+struct Outcome<T> {
+    index: usize,
+    /// The hash of the feature's [`Item::KEY`], once read.
+    hash: Option<u64>,
+    /// What a message about a duplicate key needs besides the item: the key, when
+    /// `item` is an error, and the feature's id, when the key is not the id.
+    key: Option<String>,
+    id: Option<String>,
+    /// The `id` property and the GeoJSON `id`, when they differ.
+    mismatch: Option<(String, String)>,
+    item: Result<T>,
+}
+
+impl<T: Item> Maker<'_, T> {
+    fn item(&self, p: Parsed) -> Outcome<T> {
         let Parsed {
             index,
             feature,
@@ -365,101 +429,362 @@ pub(crate) fn read_features(
             problem,
             ints_as_bools,
         } = p;
-        let mut ctx = FeatureCtx::new(path, index, keys, feature.values, feature.feature_id);
+        let mut ctx = FeatureCtx::new(
+            self.path,
+            index,
+            self.keys,
+            feature.values,
+            feature.feature_id,
+        );
         ctx.ints_as_bools = ints_as_bools;
-        if let Some((property, message)) = problem {
-            return Err(ctx.err(property.as_deref(), message));
-        }
-        if let Some((prop, fid)) = &ctx.mismatch {
-            warnings.id_mismatch += 1;
-            if warnings.first_mismatch.is_none() {
-                warnings.first_mismatch = Some((index, prop.clone(), fid.clone()));
+        // An `id` key is the feature's id, which `ctx` keeps for messages; another key
+        // is copied in case `make` fails.
+        let by_id = T::KEY == Some("id");
+        let (mut hash, mut spare) = (None, None);
+        let item = (|| {
+            if let Some((property, message)) = problem {
+                return Err(ctx.err(property.as_deref(), message));
             }
-        }
-        if let Some((key, len)) = &long_string {
-            return Err(ctx.err(
-                Some(key),
-                format!(
-                    "a string of {len} bytes, over the documented limit of {}",
-                    limits::MAX_STRING_BYTES
-                ),
-            ));
-        }
-        if short_position {
-            return Err(ctx.err(Some("geometry"), "a position needs longitude and latitude"));
-        }
-        each(&ctx, feature.geometry)
-    };
-    let info = match input.format()? {
-        Format::GeoPackage => gpkg::read(input, layer, progress, keys, &mut handle)?,
-        Format::FlatGeobuf => fgb::read(input, layer, progress, keys, &mut handle)?,
-        Format::GeoJson => read_geojson(input, layer, progress, keys, &mut handle)?,
-    };
-    Ok(LayerInfo {
-        warnings: warnings.into_messages(path),
-        ..info
-    })
-}
-
-/// [`read_features`] for GeoJSON: small files on this thread, large ones on two.
-fn read_geojson(
-    input: Input<'_>,
-    layer: &str,
-    progress: &dyn Progress,
-    keys: &'static [&'static str],
-    handle: &mut dyn FnMut(Parsed) -> Result<()>,
-) -> Result<LayerInfo> {
-    if input.total < PIPELINE_BYTES {
-        parse_collection(input, layer, progress, keys, handle)
-    } else {
-        // Two threads: this one checks features and builds the layer while the other
-        // reads, hashes and parses the next ones. Features before a parse error are
-        // checked first, so the first error in the file is the one reported.
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
-            let parser = scope.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                let outcome = parse_collection(input, layer, progress, keys, &mut |p| {
-                    batch.push(p);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        tx.send(full).map_err(|_| Error::Data {
-                            message: "stopped: a feature was rejected".into(),
-                        })?;
-                    }
-                    Ok(())
-                });
-                if !batch.is_empty() {
-                    let _ = tx.send(batch);
-                }
-                outcome
-            });
-            let mut failure = None;
-            'batches: for batch in rx.iter() {
-                for p in batch {
-                    if let Err(e) = handle(p) {
-                        failure = Some(e);
-                        break 'batches;
-                    }
-                }
+            if let Some((key, len)) = &long_string {
+                return Err(ctx.err(
+                    Some(key),
+                    format!(
+                        "a string of {len} bytes, over the documented limit of {}",
+                        limits::MAX_STRING_BYTES
+                    ),
+                ));
             }
-            drop(rx);
-            let outcome = match parser.join() {
-                Ok(outcome) => outcome,
-                Err(panic) => std::panic::resume_unwind(panic),
+            if short_position {
+                return Err(ctx.err(Some("geometry"), "a position needs longitude and latitude"));
+            }
+            let key = match T::KEY {
+                None => String::new(),
+                Some("id") => ctx.required_id()?,
+                Some(name) => ctx.required_string(name)?,
             };
-            match failure {
-                Some(e) => Err(e),
-                None => outcome,
+            if T::KEY.is_some() {
+                hash = Some(id_hash(&key));
+                spare = (!by_id).then(|| key.clone());
             }
-        })
+            (self.make)(&ctx, key, feature.geometry)
+        })();
+        let mismatch = ctx.mismatch.take();
+        let (key, id) = match (by_id, &item) {
+            (true, Ok(_)) => (None, None),
+            (true, Err(_)) => (ctx.id, None),
+            (false, Ok(_)) => (None, ctx.id),
+            (false, Err(_)) => (spare, ctx.id),
+        };
+        Outcome {
+            index,
+            hash,
+            key,
+            id,
+            mismatch,
+            item,
+        }
+    }
+
+    /// Parses the text of one feature (starting at line and column `start` of the
+    /// file) and makes its item; `cur` is the parser's scratch space.
+    fn text(
+        &self,
+        index: usize,
+        start: (usize, usize),
+        text: &[u8],
+        cur: &mut Cursor,
+    ) -> Outcome<T> {
+        match parse_feature(self.path, self.keys, index, start, text, cur) {
+            Ok(p) => self.item(p),
+            Err(e) => Outcome {
+                index,
+                hash: None,
+                key: None,
+                id: None,
+                mismatch: None,
+                item: Err(e),
+            },
+        }
     }
 }
 
-/// Files from this size are read on two threads.
+/// Deserialises the text of one feature, which the scanner delimited, with the
+/// visitors of [`parse`]; an error names the feature, the property and the place.
+fn parse_feature(
+    path: &Path,
+    keys: &'static [&'static str],
+    index: usize,
+    start: (usize, usize),
+    text: &[u8],
+    cur: &mut Cursor,
+) -> Result<Parsed> {
+    use serde::de::DeserializeSeed;
+    fn run<'de, R: serde_json::de::Read<'de>>(
+        mut de: serde_json::Deserializer<R>,
+        seed: parse::FeatureSeed<'_>,
+    ) -> serde_json::Result<()> {
+        seed.deserialize(&mut de)
+    }
+    cur.reset();
+    let mut feature = Feature::default();
+    let seed = parse::FeatureSeed {
+        keys,
+        out: &mut feature,
+        cur: &mut *cur,
+    };
+    // Text that is valid UTF-8 (nearly always) is checked at once rather than string by
+    // string; otherwise serde_json finds the bad string, as it would in the file.
+    let parsed = match std::str::from_utf8(text) {
+        Ok(text) => run(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => run(serde_json::Deserializer::from_slice(text), seed),
+    };
+    match parsed {
+        Ok(()) => Ok(Parsed {
+            index,
+            feature,
+            long_string: cur.long_string.take(),
+            short_position: cur.short_position.get(),
+            ..Parsed::default()
+        }),
+        Err(e) => Err(feature_json_error(
+            path, index, text, start, cur, &feature, &e,
+        )),
+    }
+}
+
+/// The items of a layer in file order, with what is checked across features: unique
+/// keys and the warnings.
+struct Kept<'a, T> {
+    path: &'a Path,
+    items: Vec<T>,
+    /// The hashes of the keys kept (the keys themselves are in the items).
+    hashes: HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>,
+    warnings: Warnings,
+}
+
+impl<'a, T: Item> Kept<'a, T> {
+    fn new(path: &'a Path) -> Self {
+        Kept {
+            path,
+            items: Vec::new(),
+            hashes: HashSet::default(),
+            warnings: Warnings::default(),
+        }
+    }
+
+    /// Keeps the next feature's item, or fails with its error.
+    fn add(&mut self, o: Outcome<T>) -> Result<()> {
+        let seen = o.hash.is_some_and(|h| !self.hashes.insert(h));
+        self.keep(o, seen)
+    }
+
+    /// [`Kept::add`] of the next features, in order. The hashes go into the set
+    /// first, in a loop of their own: the set outgrows the cache, and its misses
+    /// overlap there rather than one per feature.
+    fn add_all(&mut self, made: Vec<Outcome<T>>) -> Result<()> {
+        let seen: Vec<bool> = made
+            .iter()
+            .map(|o| o.hash.is_some_and(|h| !self.hashes.insert(h)))
+            .collect();
+        made.into_iter()
+            .zip(seen)
+            .try_for_each(|(o, seen)| self.keep(o, seen))
+    }
+
+    /// Keeps an item whose key's hash was `seen` before, unless the key itself was: a
+    /// duplicate key is reported before any problem found after the key was read.
+    fn keep(&mut self, o: Outcome<T>, seen: bool) -> Result<()> {
+        if let Some((prop, fid)) = o.mismatch {
+            self.warnings.id_mismatch += 1;
+            if self.warnings.first_mismatch.is_none() {
+                self.warnings.first_mismatch = Some((o.index, prop, fid));
+            }
+        }
+        if seen {
+            let key = match &o.item {
+                Ok(item) => item.key(),
+                Err(_) => o.key.as_deref().unwrap_or_default(),
+            };
+            if self.items.iter().any(|x| x.key() == key) {
+                let name = T::KEY.unwrap_or_default();
+                let id = if name == "id" {
+                    Some(key.to_string())
+                } else {
+                    o.id
+                };
+                return Err(feature_error(
+                    self.path,
+                    o.index,
+                    id,
+                    Some(name.to_string()),
+                    format!(
+                        "duplicate {name} {}: ids are unique per layer",
+                        error::clip(key)
+                    ),
+                ));
+            }
+        }
+        self.items.push(o.item?);
+        Ok(())
+    }
+}
+
+/// [`read_features`] for GeoJSON: small files on this thread; large ones read and
+/// split into features on one thread while the others parse them and make items.
+fn read_geojson<T: Item>(
+    input: Input<'_>,
+    layer: &str,
+    progress: &dyn Progress,
+    maker: &Maker<'_, T>,
+    kept: &mut Kept<'_, T>,
+) -> Result<LayerInfo> {
+    let keys = maker.keys;
+    if input.total < PIPELINE_BYTES {
+        let mut cur = Cursor::default();
+        return parse_collection(input, layer, progress, keys, &mut |piece| {
+            kept.add(match piece {
+                Piece::Text { index, start, text } => maker.text(index, start, text, &mut cur),
+                Piece::Parsed(p) => maker.item(*p),
+            })
+        });
+    }
+    // The reader thread hashes the file and cuts it into batches of whole features;
+    // each batch is parsed and made into items on all cores (rayon) while the items
+    // of the one before are kept, in order. Features before a reader's error are kept
+    // first, so the first error in the file is the one reported.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+        let reader = scope.spawn(move || {
+            let mut batch = Batch::new();
+            let outcome = parse_collection(input, layer, progress, keys, &mut |piece| {
+                batch.push(piece);
+                if batch.is_full() {
+                    tx.send(std::mem::replace(&mut batch, Batch::new()))
+                        .map_err(|_| Error::Data {
+                            message: "stopped: a feature was rejected".into(),
+                        })?;
+                }
+                Ok(())
+            });
+            if !batch.pieces.is_empty() {
+                let _ = tx.send(batch);
+            }
+            outcome
+        });
+        let mut failure = None;
+        let mut made: Vec<Outcome<T>> = Vec::new();
+        for batch in rx.iter() {
+            let (kept_ok, next) = rayon::join(
+                || kept.add_all(std::mem::take(&mut made)),
+                || batch.make(maker),
+            );
+            if let Err(e) = kept_ok {
+                failure = Some(e);
+                break;
+            }
+            made = next;
+        }
+        if failure.is_none() {
+            failure = kept.add_all(made).err();
+        }
+        drop(rx);
+        let outcome = match reader.join() {
+            Ok(outcome) => outcome,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        match failure {
+            Some(e) => Err(e),
+            None => outcome,
+        }
+    })
+}
+
+/// Files from this size are read on several threads.
 const PIPELINE_BYTES: u64 = 4 << 20;
-/// Features per batch between the threads.
-const BATCH: usize = 1024;
+/// Batches the reader may be ahead of the threads that parse them.
+const BATCHES_AHEAD: usize = 4;
+/// A batch is sent once it holds this many bytes of feature text...
+const BATCH_BYTES: usize = 1 << 20;
+/// ...or this many features.
+const BATCH_FEATURES: usize = 8192;
+/// Features longer than this are parsed on the reader thread, in its buffer, rather
+/// than copied into a batch.
+const TEXT_BYTES: usize = 4 << 20;
+
+/// Features as the GeoJSON reader hands them on.
+pub(crate) enum Piece<'b> {
+    /// The text of a feature (an object) starting at `start` (line, column).
+    Text {
+        index: usize,
+        start: (usize, usize),
+        text: &'b [u8],
+    },
+    /// A feature the scanner could not delimit (not an object, broken, or over
+    /// [`TEXT_BYTES`]), parsed in the reader's buffer.
+    Parsed(Box<Parsed>),
+}
+
+/// Features cut from the file, to parse on any thread: their texts end to end.
+struct Batch {
+    text: Vec<u8>,
+    pieces: Vec<Owned>,
+}
+
+/// A [`Piece`] in a batch.
+enum Owned {
+    Text {
+        index: usize,
+        start: (usize, usize),
+        range: std::ops::Range<usize>,
+    },
+    Parsed(Box<Parsed>),
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            // Room for the feature that fills it, unless that one is long.
+            text: Vec::with_capacity(BATCH_BYTES + (64 << 10)),
+            pieces: Vec::with_capacity(BATCH_FEATURES),
+        }
+    }
+
+    fn push(&mut self, piece: Piece<'_>) {
+        self.pieces.push(match piece {
+            Piece::Text { index, start, text } => {
+                let begin = self.text.len();
+                self.text.extend_from_slice(text);
+                Owned::Text {
+                    index,
+                    start,
+                    range: begin..self.text.len(),
+                }
+            }
+            Piece::Parsed(p) => Owned::Parsed(p),
+        });
+    }
+
+    fn is_full(&self) -> bool {
+        self.text.len() >= BATCH_BYTES || self.pieces.len() >= BATCH_FEATURES
+    }
+
+    /// The batch's items (or errors), in order, made on all cores.
+    fn make<T: Item>(self, maker: &Maker<'_, T>) -> Vec<Outcome<T>> {
+        use rayon::prelude::*;
+        let Batch { text, pieces } = self;
+        pieces
+            .into_par_iter()
+            .map_init(Cursor::default, |cur, piece| match piece {
+                Owned::Text {
+                    index,
+                    start,
+                    range,
+                } => maker.text(index, start, &text[range], cur),
+                Owned::Parsed(p) => maker.item(*p),
+            })
+            .collect()
+    }
+}
 
 /// A feature as parsed, for [`read_features`] to check and hand to the layer.
 #[derive(Default)]
@@ -482,7 +807,7 @@ fn parse_collection(
     layer: &str,
     progress: &dyn Progress,
     keys: &'static [&'static str],
-    sink: &mut dyn FnMut(Parsed) -> Result<()>,
+    sink: &mut dyn FnMut(Piece<'_>) -> Result<()>,
 ) -> Result<LayerInfo> {
     let Input {
         path,
@@ -617,65 +942,30 @@ fn parse_collection(
                     let index = count;
                     before_feature(index, &deadline, layer_err)?;
                     let start = s.position();
-                    // serde_json parses the feature from the buffer and says where it
-                    // ended; a feature cut by the buffer's end is parsed again once
-                    // more of the file is read (about once per megabyte).
-                    let n = loop {
-                        SLOT.with(|slot| slot.borrow_mut().reset(keys));
-                        let avail = s.rest();
-                        let mut it =
-                            serde_json::Deserializer::from_slice(avail).into_iter::<FeatureSlot>();
-                        match it.next() {
-                            Some(Ok(FeatureSlot)) => break it.byte_offset(),
-                            Some(Err(e)) if e.is_eof() && !s.at_eof() => {
-                                if avail.len() > limits::MAX_FEATURE_BYTES {
-                                    let id = parse::find_id(&avail[..avail.len().min(1 << 20)]);
-                                    return Err(feature_error(
-                                        path,
-                                        index,
-                                        id,
-                                        None,
-                                        format!(
-                                            "the feature's JSON is over the documented limit of {} bytes",
-                                            limits::MAX_FEATURE_BYTES
-                                        ),
-                                    ));
-                                }
-                                s.more().map_err(io_err)?;
-                            }
-                            Some(Err(e)) => {
-                                return Err(SLOT.with(|slot| {
-                                    let slot = slot.borrow();
-                                    feature_json_error(
-                                        path,
-                                        index,
-                                        avail,
-                                        start,
-                                        &slot.cur,
-                                        &slot.feature,
-                                        &e,
-                                    )
-                                }))
-                            }
-                            None => return Err(truncated(&s)),
-                        }
+                    // An object is delimited by the scanner (brackets and strings) and
+                    // handed on as text, to be parsed on any thread. Whatever the
+                    // scanner cannot delimit is parsed here, so its error is the one
+                    // serde_json finds in the file's own bytes.
+                    let text = match s.peek().map_err(io_err)? {
+                        Some(b'{') => s.scan(TEXT_BYTES).ok(),
+                        _ => None,
                     };
-                    let (feature, long_string, short_position) = SLOT.with(|slot| {
-                        let mut slot = slot.borrow_mut();
-                        (
-                            std::mem::take(&mut slot.feature),
-                            slot.cur.long_string.take(),
-                            slot.cur.short_position.get(),
-                        )
-                    });
-                    sink(Parsed {
-                        index,
-                        feature,
-                        long_string,
-                        short_position,
-                        ..Parsed::default()
-                    })?;
-                    s.consume(n);
+                    if let Some(n) = text {
+                        sink(Piece::Text {
+                            index,
+                            start,
+                            text: s.slice(n),
+                        })?;
+                        s.consume(n);
+                    } else {
+                        let Some((parsed, n)) =
+                            parse_in_buffer(&mut s, path, keys, index, start, &io_err)?
+                        else {
+                            return Err(truncated(&s));
+                        };
+                        sink(Piece::Parsed(Box::new(parsed)))?;
+                        s.consume(n);
+                    }
                     count += 1;
                     match s.skip_ws().map_err(io_err)? {
                         None => return Err(truncated(&s)),
@@ -765,6 +1055,62 @@ fn parse_collection(
         features: count,
         warnings: Vec::new(),
     })
+}
+
+/// Parses the feature at the stream's position in its buffer (what the scanner could
+/// not delimit): serde_json says where it ended, and a feature cut by the buffer's end
+/// is parsed again once more of the file is read. The feature and its length; None if
+/// the file ends before it starts.
+fn parse_in_buffer<R: Read>(
+    s: &mut Stream<R>,
+    path: &Path,
+    keys: &'static [&'static str],
+    index: usize,
+    start: (usize, usize),
+    io_err: &dyn Fn(std::io::Error) -> Error,
+) -> Result<Option<(Parsed, usize)>> {
+    let n = loop {
+        SLOT.with(|slot| slot.borrow_mut().reset(keys));
+        let avail = s.rest();
+        let mut it = serde_json::Deserializer::from_slice(avail).into_iter::<FeatureSlot>();
+        match it.next() {
+            Some(Ok(FeatureSlot)) => break it.byte_offset(),
+            Some(Err(e)) if e.is_eof() && !s.at_eof() => {
+                if avail.len() > limits::MAX_FEATURE_BYTES {
+                    let id = parse::find_id(&avail[..avail.len().min(1 << 20)]);
+                    return Err(feature_error(
+                        path,
+                        index,
+                        id,
+                        None,
+                        format!(
+                            "the feature's JSON is over the documented limit of {} bytes",
+                            limits::MAX_FEATURE_BYTES
+                        ),
+                    ));
+                }
+                s.more().map_err(io_err)?;
+            }
+            Some(Err(e)) => {
+                return Err(SLOT.with(|slot| {
+                    let slot = slot.borrow();
+                    feature_json_error(path, index, avail, start, &slot.cur, &slot.feature, &e)
+                }))
+            }
+            None => return Ok(None),
+        }
+    };
+    let parsed = SLOT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        Parsed {
+            index,
+            feature: std::mem::take(&mut slot.feature),
+            long_string: slot.cur.long_string.take(),
+            short_position: slot.cur.short_position.get(),
+            ..Parsed::default()
+        }
+    });
+    Ok(Some((parsed, n)))
 }
 
 const READING: &str = "reading layers";
@@ -1153,34 +1499,6 @@ impl std::hash::Hasher for PassHasher {
     }
 }
 
-/// Tracks ids already seen in a layer, as 64-bit hashes (the ids themselves are in
-/// the layer's output): a hash seen before is a duplicate only if `seen_before`,
-/// which searches the ids kept so far, says so.
-#[derive(Default)]
-pub(crate) struct UniqueIds(HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>);
-
-impl UniqueIds {
-    pub fn check(
-        &mut self,
-        ctx: &FeatureCtx,
-        id: &str,
-        key: &str,
-        seen_before: impl FnOnce() -> bool,
-    ) -> Result<()> {
-        if self.0.insert(id_hash(id)) || !seen_before() {
-            Ok(())
-        } else {
-            Err(ctx.err(
-                Some(key),
-                format!(
-                    "duplicate {key} {}: ids are unique per layer",
-                    error::clip(id)
-                ),
-            ))
-        }
-    }
-}
-
 /// An empty required layer is an error.
 pub(crate) fn require_nonempty<T>(path: &Path, items: &[T], what: &str) -> Result<()> {
     if items.is_empty() {
@@ -1427,6 +1745,144 @@ mod tests {
         assert!(e.to_string().contains("truncated JSON"), "{e}");
     }
 
+    #[test]
+    fn a_large_layer_has_the_errors_of_a_small_one() {
+        // Each edit of feature 200 gives the same error (index, id, property, line and
+        // column) in a layer read on one thread and in one read on all cores.
+        let deep = format!("\"extra\":{}{}", "[".repeat(200), "]".repeat(200));
+        let edits: Vec<(&str, String)> = vec![
+            ("\"area_ha\":40", "\"area_ha\":-1".into()),
+            ("\"area_ha\":40", "\"area_ha\":4 0".into()),
+            ("\"area_ha\":40", "\"area_ha\":NaN".into()),
+            ("\"area_ha\":40", "\"area_ha\":1e999".into()),
+            (
+                "\"price_eur_per_m2\":",
+                "\"price_eur_per_m2\":\"cheap\",\"x\":".into(),
+            ),
+            ("{\"a\":\"b\"}]", "{\"a\":\"b\"}}".into()),
+            ("\"country\":\"DE\"", "\"country\":\"DE".into()),
+            ("\"country\":\"DE\"", "\"country\":\"D\u{1}E\"".into()),
+            ("\"extra\":[1,2,{\"a\":\"b\"}]", deep),
+            ("\"id\":\"P200\"", "\"id\":\"P100\"".into()),
+            ("\"id\":\"P200\",", "\"id\":\"P100\",\"area_ha\":-1,".into()),
+            ("\"id\":\"P200\",", "".into()),
+            ("\"id\":\"P200\",", "\"id\":[1],".into()),
+            ("\"type\":\"Point\"", "\"type\":\"Pt\"".into()),
+            (
+                "\"coordinates\":[30.5,50.25,12]",
+                "\"coordinates\":[30.5]".into(),
+            ),
+            ("{\"type\":\"Feature\",", "{\"type\":\"Feature\"}, {".into()),
+        ];
+        for (from, to) in &edits {
+            let edit = |i: usize, f: String| {
+                if i == 200 {
+                    assert!(f.contains(from), "{from}");
+                    f.replacen(from, to, 1)
+                } else {
+                    f
+                }
+            };
+            let small = read(&land(300, edit)).unwrap_err().to_string();
+            let large = land(40_000, edit);
+            assert!(large.len() as u64 > PIPELINE_BYTES);
+            assert_eq!(small, read(&large).unwrap_err().to_string(), "{to}");
+            assert!(
+                small.contains("feature 200") || small.contains("line 202"),
+                "{small}"
+            );
+        }
+        // Bytes that are not UTF-8, in a string and outside one.
+        for (from, to) in [
+            (&b"number 200 "[..], &b"number \xff "[..]),
+            (b"number 200 ", b"number \xc3( "),
+            (b"\"area_ha\":40", b"\"area_ha\":\xff"),
+        ] {
+            let edit = |bytes: Vec<u8>| {
+                let find = |what: &[u8], after: usize| {
+                    after
+                        + bytes[after..]
+                            .windows(what.len())
+                            .position(|w| w == what)
+                            .unwrap()
+                };
+                let at = find(from, find(b"\"P200\"", 0));
+                [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+            };
+            let small = read(&edit(land(300, |_, f| f))).unwrap_err().to_string();
+            let large = read(&edit(land(40_000, |_, f| f))).unwrap_err().to_string();
+            assert_eq!(small, large);
+            assert!(small.contains("feature 200"), "{small}");
+        }
+        // Whole features that are not objects, or a feature cut off at the end.
+        for to in [
+            "[1,2]",
+            "\"P200\"",
+            "12",
+            "null",
+            "{\"type\":\"Feature\"",
+            "]",
+        ] {
+            let edit = |i: usize, f: String| if i == 200 { to.to_string() } else { f };
+            let small = read(&land(300, edit)).unwrap_err().to_string();
+            assert_eq!(
+                small,
+                read(&land(40_000, edit)).unwrap_err().to_string(),
+                "{to}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_with_the_feature() {
+        let collection = |features: &[String]| {
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}",
+                features.join(",\n")
+            )
+        };
+        let zone = |id: &str, zone: &str, price: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[9,49],[11,49],[11,51],[9,49]]]}},"properties":{{"id":"{id}","zone":"{zone}","price_eur_per_mwh":{price}}}}}"#
+            )
+        };
+        let prices = |f: &[String]| {
+            let text = collection(f);
+            let input = Input::bytes(Path::new("prices.geojson"), text.as_bytes());
+            read_prices_from(input, &Silent)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        // A duplicate zone is named with the feature's id, before a bad price.
+        for price in ["50", "-1"] {
+            let e = prices(&[zone("F1", "Z1", "40"), zone("F2", "Z1", price)]);
+            assert_eq!(
+                e,
+                "prices.geojson: feature 1 (id \"F2\"), property `zone`: duplicate zone \"Z1\": \
+                 ids are unique per layer"
+            );
+        }
+        // A route and an IXP with one id, and a duplicate in a large layer.
+        let route = |id: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"LineString","coordinates":[[9,49],[10,49.5]]}},"properties":{{"id":"{id}"}}}}"#
+            )
+        };
+        let ixp = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[9,49]},"properties":{"id":"R7","kind":"ixp"}}"#;
+        let mut features: Vec<String> = (0..40_000).map(|i| route(&format!("R{i}"))).collect();
+        features[30_000] = ixp.to_string();
+        let text = collection(&features);
+        assert!(text.len() as u64 > PIPELINE_BYTES);
+        let input = Input::bytes(Path::new("fibre.geojson"), text.as_bytes());
+        let e = read_fibre_from(input, &Silent).map(|_| ()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "fibre.geojson: feature 30000 (id \"R7\"), property `id`: duplicate id \"R7\": ids \
+             are unique per layer"
+        );
+    }
+
     /// Hands out a few bytes per read, like a pipe.
     struct Trickle<'a>(&'a [u8]);
 
@@ -1439,18 +1895,23 @@ mod tests {
         }
     }
 
+    /// A parcel `BIG` whose polygon has `n` + 2 positions (about 17 bytes each).
+    fn big_parcel(n: u32) -> String {
+        let ring: Vec<String> = (0..n)
+            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
+            .chain(std::iter::once("[10.0,49.9]".to_string()))
+            .collect();
+        format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
+            ring.join(",")
+        )
+    }
+
     #[test]
     fn small_reads_and_features_longer_than_the_buffer_are_read() {
         // One feature of about 1.7 MB (a long name under the string limit is not
         // enough: a polygon with many positions), read 7 bytes at a time.
-        let ring: Vec<String> = (0..100_000)
-            .map(|i| format!("[{:.6},50.0]", 10.0 + f64::from(i) * 1e-6))
-            .chain(std::iter::once("[10.0,49.9]".to_string()))
-            .collect();
-        let big = format!(
-            r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[[10,49.9],{}]]}},"properties":{{"id":"BIG","price_eur_per_m2":1}}}}"#,
-            ring.join(",")
-        );
+        let big = big_parcel(100_000);
         let bytes = land(50, |i, f| if i == 20 { big.clone() } else { f });
         let input = Input {
             path: Path::new("trickle.geojson"),
@@ -1466,6 +1927,25 @@ mod tests {
         assert_eq!(parcels[20].id, "BIG");
         assert_eq!(info.bytes, bytes.len() as u64);
         assert_eq!(read(&bytes).unwrap().0[20].id, "BIG");
+    }
+
+    #[test]
+    fn features_too_long_for_a_batch_are_parsed_where_they_are_read() {
+        // A polygon of about 5 MB (over TEXT_BYTES) among small features, in a layer
+        // read on all cores: the same parcels as when every feature is small.
+        let big = big_parcel(300_000);
+        assert!(big.len() > TEXT_BYTES);
+        let bytes = land(20_000, |i, f| if i == 7_000 { big.clone() } else { f });
+        let (parcels, info) = read(&bytes).unwrap();
+        assert_eq!((parcels.len(), info.features), (20_000, 20_000));
+        let outline = parcels[7_000].outline.as_ref().unwrap();
+        assert_eq!(outline.0[0].exterior().0.len(), 300_002);
+        assert_eq!(parcels[7_001].id, "P7001");
+        let small = land(20_000, |_, f| f);
+        assert_eq!(
+            parcels[19_999].location,
+            read(&small).unwrap().0[19_999].location
+        );
     }
 
     #[test]

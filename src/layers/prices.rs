@@ -2,7 +2,7 @@
 
 use geo::MultiPolygon;
 
-use super::{read_features, require_nonempty, Input, LayerInfo, UniqueIds};
+use super::{read_features, require_nonempty, Input, Item, LayerInfo};
 use std::path::Path;
 
 use crate::error::Result;
@@ -20,6 +20,13 @@ pub struct PriceZone {
     pub pue: Option<f64>,
     pub water_stress: Option<f64>,
     pub area: MultiPolygon,
+}
+
+impl Item for PriceZone {
+    const KEY: Option<&'static str> = Some("zone");
+    fn key(&self) -> &str {
+        &self.zone
+    }
 }
 
 /// The properties a price zone is read for.
@@ -42,15 +49,11 @@ pub fn read_prices_from(
     progress: &dyn Progress,
 ) -> Result<(Vec<PriceZone>, LayerInfo)> {
     let path = input.path;
-    let mut zones = UniqueIds::default();
-    let mut out: Vec<PriceZone> = Vec::new();
-    let info = read_features(input, "prices", progress, KEYS, |ctx, geometry| {
-        let zone = ctx.required_string("zone")?;
-        zones.check(ctx, &zone, "zone", || out.iter().any(|z| z.zone == zone))?;
+    let (out, info) = read_features(input, "prices", progress, KEYS, |ctx, zone, geometry| {
         let area = ctx
             .areal(ctx.geometry(geometry)?)?
             .map_err(|found| ctx.wrong_geometry(found, "a Polygon or MultiPolygon"))?;
-        out.push(PriceZone {
+        Ok(PriceZone {
             price_eur_per_mwh: ctx.required_number("price_eur_per_mwh", Some(0.0))?,
             country: ctx.country("country")?,
             surcharge_eur_per_mwh: ctx
@@ -61,8 +64,7 @@ pub fn read_prices_from(
             water_stress: ctx.water_stress("water_stress")?,
             zone,
             area,
-        });
-        Ok(())
+        })
     })?;
     require_nonempty(path, &out, "price zones")?;
     Ok((out, info))
