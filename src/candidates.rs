@@ -548,8 +548,8 @@ pub fn derive_until(
     check_carbon_intensities(scenario, layers)?;
     let ctx = Context::new(scenario, layers, deadline)?;
     deadline.check(STAGE)?;
-    let until = deadline.earlier_by(after_measuring_s(scenario, layers, &ctx, deadline));
-    let (measured, unmeasured) = measure_parcels(&ctx, scenario, layers, until)?;
+    let reserve = after_measuring_s(scenario, layers, &ctx, deadline);
+    let (measured, unmeasured) = measure_parcels(&ctx, scenario, layers, deadline, reserve)?;
     let mut warnings = Vec::new();
     let all: Vec<Candidate> = measured
         .into_iter()
@@ -655,9 +655,13 @@ fn measure_parcels(
     scenario: &Scenario,
     layers: &Layers,
     deadline: Deadline,
+    reserve_s: f64,
 ) -> Result<(Vec<Measured>, Option<Unmeasured>)> {
     use rayon::prelude::*;
     let land = &layers.land;
+    // The zones are looked up under the run's deadline; the measuring stops
+    // `reserve_s` before it.
+    let stop = deadline.earlier_by(reserve_s);
     let zones: Vec<(Option<usize>, Option<String>)> = land
         .par_iter()
         .enumerate()
@@ -674,7 +678,7 @@ fn measure_parcels(
     let mut measured: Vec<(u32, Measured)> = Vec::with_capacity(land.len());
     let mut done = 0;
     for chunk in order.chunks(CHUNK) {
-        if done > 0 && deadline.passed() {
+        if done > 0 && stop.passed() {
             // Past the deadline only the first parcels go on to the model, few
             // enough for the stages after this one to take a moment.
             done = done.min(KEEP);

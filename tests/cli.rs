@@ -90,8 +90,10 @@ fn uncovered_demand_is_named() {
     );
 }
 
-/// A search the limit stops: 8,000 demand points with a latency cost, 20 sites and no
-/// gap allowed take about 6.5 s to prove here, while reading and attributes take 0.5 s.
+/// A search the limit stops: 8,000 demand points with a latency cost, 12 sites and no
+/// gap allowed take about 6 s to prove on a 2-core machine, while reading and
+/// attributes take 0.4 s, so a 2 s limit stops the search on machines 2× faster or
+/// 4× busier alike.
 #[test]
 fn time_limit_that_stops_the_search_exits_3_with_a_gap() {
     let t = TempDir::new("cli-limit");
@@ -99,7 +101,7 @@ fn time_limit_that_stops_the_search_exits_3_with_a_gap() {
         .arg("generate")
         .arg(&t.0)
         .args(["--seed", "3", "--parcels", "3000", "--substations", "2400"])
-        .args(["--routes", "360", "--demand", "4000", "--eur-per-ms", "2e6"])
+        .args(["--routes", "360", "--demand", "8000", "--eur-per-ms", "2e6"])
         .args([
             "--count",
             "12",
