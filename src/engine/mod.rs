@@ -403,10 +403,14 @@ pub(crate) fn prove(
     if let Some(b) = &best {
         best = Some(heuristic::improve(eng, b.clone(), &lag.rho));
     }
-    // More starts: the relaxed choices of the relaxation's last steps, each swapped
-    // to a local optimum (near the dual optimum they often lie close to the optimum).
+    // More starts, until the bound closes: the relaxed choices of the relaxation's
+    // last steps, each swapped to a local optimum (near the dual optimum they often
+    // lie close to the optimum).
     for start in &lag.starts {
-        if eng.deadline.passed() {
+        let closed = best
+            .as_ref()
+            .is_some_and(|b| lag.bound.is_finite() && eng.closed(b.cost, lag.bound));
+        if closed || eng.deadline.passed() {
             break;
         }
         let mut found = None;
