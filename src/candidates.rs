@@ -578,13 +578,19 @@ pub fn derive_until(
     let mut counts = rule_counts(scenario, &all, eligible.len());
     counts.unmeasured = unmeasured.as_ref().map_or(0, |u| u.parcels);
     if let Some(u) = &unmeasured {
+        let others = if u.plans_bound_eur.is_finite() {
+            format!(
+                "every plan using another costs at least {:.1} M EUR",
+                u.plans_bound_eur / 1e6
+            )
+        } else {
+            "no plan can use another".to_string()
+        };
         warnings.push(format!(
             "the time limit passed while measuring parcels: {} of {} were measured (the \
-             cheapest first by land, energy and carbon cost); every plan using another \
-             costs at least {:.1} M EUR",
+             cheapest first by land, energy and carbon cost); {others}",
             all.len(),
             layers.land.len(),
-            u.plans_bound_eur / 1e6
         ));
     }
     Ok(Candidates {
