@@ -434,6 +434,51 @@ mod tests {
     }
 
     #[test]
+    fn unmeasured_parcels_widen_the_bound_and_reopen_the_gap() {
+        let base = Outcome {
+            status: Status::Optimal,
+            plan: None,
+            objective_eur: Some(100.0),
+            best_bound_eur: Some(100.0),
+            gap: Some(0.0),
+            infeasibility: Vec::new(),
+            reductions: Reductions::default(),
+            milp: None,
+            solver: "microlp",
+        };
+        // Every plan through an unmeasured parcel costs at least 120: still optimal.
+        let o = with_unmeasured(base.clone(), 120.0, 0.0);
+        assert_eq!(o.status, Status::Optimal);
+        assert_eq!(o.best_bound_eur, Some(100.0));
+        // At least 90: the bound drops to 90 and the gap opens.
+        let o = with_unmeasured(base.clone(), 90.0, 0.0);
+        assert_eq!(o.status, Status::TimeLimit);
+        assert_eq!(o.best_bound_eur, Some(90.0));
+        assert!((o.gap.unwrap() - 0.1).abs() < 1e-12);
+        // Within the allowed gap it stays optimal.
+        assert_eq!(
+            with_unmeasured(base.clone(), 99.5, 0.01).status,
+            Status::Optimal
+        );
+        // No plan among the measured parcels, but the others may hold one.
+        let none = Outcome {
+            status: Status::Infeasible,
+            objective_eur: None,
+            best_bound_eur: None,
+            gap: None,
+            infeasibility: vec!["no plan".into()],
+            ..base
+        };
+        let o = with_unmeasured(none.clone(), 95.0, 0.0);
+        assert_eq!(o.status, Status::NoSolution);
+        assert_eq!(o.best_bound_eur, Some(95.0));
+        assert!(o.infeasibility.is_empty());
+        // No unmeasured parcel can be in a plan: still infeasible.
+        let o = with_unmeasured(none, f64::INFINITY, 0.0);
+        assert_eq!(o.status, Status::Infeasible);
+    }
+
+    #[test]
     fn a_time_limit_before_any_plan_is_no_solution() {
         let r: std::result::Result<good_lp::solvers::microlp::MicroLpSolution, _> = Err(
             ResolutionError::Other("Time limit reached before finding a feasible solution"),

@@ -277,8 +277,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The least plan cost a bound `lower` leaves possible, for tests of the form
-    /// "cannot beat U": `lower` itself, or with integer costs its proven ceiling.
+    /// Whether a subtree (or site) whose plans all cost at least `lower` may hold a
+    /// plan cheaper than `upper` beyond the tolerance (with integer costs, judged by
+    /// the proven ceiling of `lower`).
     pub fn can_beat(&self, lower: f64, upper: f64) -> bool {
         self.proven(lower) < upper - self.tol(upper)
     }
