@@ -326,20 +326,37 @@ impl<'a> Context<'a> {
     /// never negative). Infinite when a rule known without measuring (availability,
     /// area, exclusion by id, no zone) makes it ineligible.
     fn cost_floor(&self, parcel: &crate::layers::LandParcel, zone: Option<usize>) -> f64 {
-        let sc = self.scenario;
         let Some(z) = zone else {
             return f64::INFINITY;
         };
-        if !parcel.available
-            || parcel.area_ha < sc.facility.land_ha
-            || self.excluded.contains(parcel.id.as_str())
-        {
+        if self.parcel_checks(parcel, zone).iter().any(|c| c.1) {
             return f64::INFINITY;
         }
-        let energy = Energy::of(sc, parcel, Some(&self.layers.prices[z]));
-        sc.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2
-            + energy.cost_energy_eur
-            + energy.cost_carbon_eur
+        let energy = Energy::of(self.scenario, parcel, Some(&self.layers.prices[z]));
+        self.land_cost_eur(parcel) + energy.cost_energy_eur + energy.cost_carbon_eur
+    }
+
+    /// L: the land the facility takes, at the parcel's price.
+    fn land_cost_eur(&self, parcel: &crate::layers::LandParcel) -> f64 {
+        self.scenario.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2
+    }
+
+    /// The eligibility rules the parcel's own properties and its zone decide, in
+    /// rule order (the first of [`Context::failing`]'s checks), before any measuring.
+    fn parcel_checks(
+        &self,
+        parcel: &crate::layers::LandParcel,
+        zone: Option<usize>,
+    ) -> [(Rule, bool); 4] {
+        [
+            (Rule::Unavailable, !parcel.available),
+            (Rule::Excluded, self.excluded.contains(parcel.id.as_str())),
+            (
+                Rule::AreaBelowLandHa,
+                parcel.area_ha < self.scenario.facility.land_ha,
+            ),
+            (Rule::OutsidePriceZones, zone.is_none()),
+        ]
     }
 
     /// The parcel measured, with its zone (and the zone's warning) already found.
@@ -386,7 +403,7 @@ impl<'a> Context<'a> {
             carbon_g_per_kwh: energy.carbon_g_per_kwh,
             co2_t_per_year: energy.co2_t_per_year,
             water_stress: energy.water_stress,
-            cost_land_eur: sc.facility.land_ha * 10_000.0 * parcel.price_eur_per_m2,
+            cost_land_eur: self.land_cost_eur(parcel),
             cost_energy_eur: energy.cost_energy_eur,
             cost_carbon_eur: energy.cost_carbon_eur,
             fibre,
@@ -414,11 +431,7 @@ impl<'a> Context<'a> {
         let over = |limit: Option<f64>, value: Option<f64>| {
             limit.is_some_and(|l| value.is_none_or(|v| v > l))
         };
-        let checks = [
-            (Rule::Unavailable, !parcel.available),
-            (Rule::Excluded, self.excluded.contains(parcel.id.as_str())),
-            (Rule::AreaBelowLandHa, parcel.area_ha < sc.facility.land_ha),
-            (Rule::OutsidePriceZones, zone.is_none()),
+        let measured = [
             (
                 Rule::InsideExclusion,
                 !self.exclusions.containing(parcel.location).is_empty(),
@@ -444,8 +457,9 @@ impl<'a> Context<'a> {
                 over(sc.sites.max_water_stress, energy.water_stress),
             ),
         ];
-        checks
+        self.parcel_checks(parcel, zone)
             .into_iter()
+            .chain(measured)
             .filter(|&(_, fails)| fails)
             .map(|(rule, _)| rule)
             .collect()
@@ -648,8 +662,9 @@ const CHUNK: usize = 4096;
 /// Measured parcels kept for the model when the deadline stops the measuring.
 const KEEP: usize = 16_384;
 
-/// Measures every parcel, cheapest first by its cost floor (land, energy and carbon
-/// from its zone) in steps of [`CHUNK`], and returns them in land-layer order. With a
+/// Measures every parcel and returns them in land-layer order. Without a time limit
+/// they are measured in that order; with one, cheapest first by their cost floor
+/// (land, energy and carbon from the zone) in steps of [`CHUNK`]. With a
 /// country cap the order takes each country's cheapest parcel, then each country's
 /// second cheapest, and so on, so that any prefix can hold a plan. When the deadline
 /// passes, the first step is still measured (a plan needs some sites), at most
@@ -668,7 +683,7 @@ fn measure_parcels(
     // The zones are looked up under the run's deadline; the measuring stops
     // `reserve_s` before it.
     let stop = deadline.earlier_by(reserve_s);
-    let zones: Vec<(Option<usize>, Option<String>)> = land
+    let zones: Vec<Zoned> = land
         .par_iter()
         .enumerate()
         .map(|(p, parcel)| {
@@ -678,33 +693,33 @@ fn measure_parcels(
             Ok(ctx.zone(&parcel.id, parcel.location))
         })
         .collect::<Result<_>>()?;
+    if deadline.instant().is_none() {
+        // No time limit: nothing can stop the measuring, so no order is needed.
+        let measured = land
+            .par_iter()
+            .zip(zones)
+            .enumerate()
+            .map(|(p, (parcel, z))| ctx.candidate(p, parcel, z))
+            .collect();
+        return Ok((measured, None));
+    }
     let floors = Floors::new(ctx, scenario, layers, &zones);
     let order = floors.order(scenario, land);
-    let mut zones: Vec<Option<Zoned>> = zones.into_iter().map(Some).collect();
+    // Measured in `order`, one step after another: `measured[i]` is `order[i]`.
     let mut measured: Vec<(u32, Measured)> = Vec::with_capacity(land.len());
-    let mut done = 0;
     for chunk in order.chunks(CHUNK) {
-        if done > 0 && stop.passed() {
+        if !measured.is_empty() && stop.passed() {
             // Past the deadline only the first parcels go on to the model, few
             // enough for the stages after this one to take a moment.
-            done = done.min(KEEP);
-            let mut kept = vec![false; land.len()];
-            for &p in &order[..done] {
-                kept[p as usize] = true;
-            }
-            measured.retain(|m| kept[m.0 as usize]);
+            measured.truncate(KEEP);
             break;
         }
-        let zoned: Vec<(u32, Zoned)> = chunk
-            .iter()
-            .map(|&p| (p, zones[p as usize].take().expect("measured once")))
-            .collect();
-        measured.par_extend(zoned.into_par_iter().map(|(p, z)| {
-            let parcel = &land[p as usize];
-            (p, ctx.candidate(p as usize, parcel, z))
+        measured.par_extend(chunk.par_iter().map(|&p| {
+            let p = p as usize;
+            (p as u32, ctx.candidate(p, &land[p], zones[p].clone()))
         }));
-        done += chunk.len();
     }
+    let done = measured.len();
     let unmeasured = (done < land.len()).then(|| Unmeasured {
         parcels: land.len() - done,
         plans_bound_eur: floors.plans_bound(scenario, &order[done..]),

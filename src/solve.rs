@@ -128,19 +128,10 @@ pub fn with_unmeasured(mut o: Outcome, plans_bound: f64, mip_gap: f64) -> Outcom
     let lower = measured.min(plans_bound);
     match o.objective_eur {
         Some(obj) => {
-            let tol = crate::engine::REL_TOL * obj.abs() + 1e-6;
-            if obj - lower > mip_gap * obj.abs() + tol {
+            if obj - lower > mip_gap * obj.abs() + crate::engine::tol(obj) {
                 o.status = Status::TimeLimit;
             }
-            let lower = lower.min(obj);
-            o.best_bound_eur = lower.is_finite().then_some(lower);
-            o.gap = lower.is_finite().then(|| {
-                if obj.abs() > 0.0 {
-                    ((obj - lower) / obj.abs()).max(0.0)
-                } else {
-                    0.0
-                }
-            });
+            o.set_bound(obj, lower.min(obj));
         }
         None if lower < f64::INFINITY => {
             // No plan among the measured parcels, but an unmeasured one may hold one.
@@ -151,6 +142,21 @@ pub fn with_unmeasured(mut o: Outcome, plans_bound: f64, mip_gap: f64) -> Outcom
         None => {}
     }
     o
+}
+
+impl Outcome {
+    /// Records the bound proven on a plan of cost `objective`, and the gap between
+    /// them (none when the bound is not finite).
+    pub fn set_bound(&mut self, objective: f64, lower: f64) {
+        self.best_bound_eur = lower.is_finite().then_some(lower);
+        self.gap = lower.is_finite().then(|| {
+            if objective.abs() > 0.0 {
+                ((objective - lower) / objective.abs()).max(0.0)
+            } else {
+                0.0
+            }
+        });
+    }
 }
 
 /// Solves a problem to proven optimality within the gap, or until the time limit

@@ -42,6 +42,11 @@ use latency::Allocation;
 /// Relative tolerance on costs when comparing bounds with plans.
 pub const REL_TOL: f64 = 1e-9;
 
+/// The tolerance on a cost: [`REL_TOL`] of it, and a micro-euro.
+pub fn tol(cost: f64) -> f64 {
+    REL_TOL * cost.abs() + 1e-6
+}
+
 /// Survivor counts above which a restricted program is solved first for a better plan.
 const RESTRICT_ABOVE: usize = 1000;
 
@@ -257,7 +262,7 @@ impl<'a> Engine<'a> {
 
     /// Relative-and-absolute tolerance around a cost.
     pub fn tol(&self, cost: f64) -> f64 {
-        REL_TOL * cost.abs() + 1e-6
+        tol(cost)
     }
 
     /// Whether a bound proves a cost optimal within the gap. With integer costs a
@@ -552,14 +557,7 @@ fn finish(eng: &Engine, mut o: Outcome, status: Status, b: Incumbent, lower: f64
     let lower = eng.proven(lower).min(b.cost);
     o.status = status;
     o.objective_eur = Some(b.cost);
-    o.best_bound_eur = lower.is_finite().then_some(lower);
-    o.gap = lower.is_finite().then(|| {
-        if b.cost.abs() > 0.0 {
-            ((b.cost - lower) / b.cost.abs()).max(0.0)
-        } else {
-            0.0
-        }
-    });
+    o.set_bound(b.cost, lower);
     o.plan = Some(b.plan);
     o
 }
